@@ -14,6 +14,7 @@ import io
 import json
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,11 +23,10 @@ from pathlib import Path
 from colorsphere_gui.core.errors import ColorSphereError, DiskFullError, UsageError
 from colorsphere_gui.core.monochrome import classify_tone
 from colorsphere_gui.core.photo import SUPPORTED_EXTENSIONS, Photo, read_photo
-from colorsphere_gui.core.writer import write_photo
+from colorsphere_gui.core.writer import MetadataWarning, output_format, output_path, write_photo
 
 REPORT_NAME = "colorsphere-report.csv"
 MANIFEST_NAME = ".colorsphere-manifest.json"
-FORMAT_SUFFIX = {"png": ".png", "jpg": ".jpg", "jpeg": ".jpg", "tiff": ".tif", "tif": ".tif"}
 
 
 @dataclass(frozen=True)
@@ -110,12 +110,6 @@ def discover(inputs: Iterable[Path], outdir: Path) -> list[Job]:
     return jobs
 
 
-def output_path(job: Job, outdir: Path, fmt: str | None) -> Path:
-    """OUTDIR/<relative path>/<stem>.<the input's extension, or the chosen format's>."""
-    target = outdir / job.relative
-    return target.with_suffix(FORMAT_SUFFIX[fmt]) if fmt else target
-
-
 def file_digest(path: Path) -> str:
     h = hashlib.blake2b(digest_size=20)
     with path.open("rb") as f:
@@ -134,7 +128,8 @@ def _atomic_text(path: Path, text: str) -> None:
 
 
 class Manifest:
-    """What ColorSphere wrote into an output folder: a re-run skips it and may replace only these files."""
+    """What ColorSphere wrote into an output folder, keyed by source: a re-run skips what is current, and
+    only files listed here may be replaced without --overwrite."""
 
     def __init__(self, outdir: Path) -> None:
         self.path = outdir / MANIFEST_NAME
@@ -143,24 +138,25 @@ class Manifest:
         except (OSError, ValueError):
             self.entries = {}
 
-    def is_current(self, output: Path, digest: str, settings: BatchSettings) -> bool:
-        entry = self.entries.get(str(output))
-        if not entry or not output.exists():
-            return False
-        stat = output.stat()
-        return (
-            entry.get("source") == digest
-            and entry.get("settings") == settings.key()
-            and entry.get("size") == stat.st_size
-            and entry.get("mtime") == stat.st_mtime_ns
-        )
+    def current_output(self, job: Job, digest: str, settings: BatchSettings) -> Path | None:
+        """The output written earlier for this source, if source, settings and output are unchanged."""
+        entry = self.entries.get(str(job.relative))
+        if not entry or entry.get("source") != digest or entry.get("settings") != settings.key():
+            return None
+        output = Path(entry["output"])
+        try:
+            stat = output.stat()
+        except OSError:
+            return None
+        return output if (stat.st_size, stat.st_mtime_ns) == (entry["size"], entry["mtime"]) else None
 
     def owns(self, output: Path) -> bool:
-        return str(output) in self.entries
+        return any(e.get("output") == str(output) for e in self.entries.values())
 
-    def record(self, output: Path, digest: str, settings: BatchSettings) -> None:
+    def record(self, job: Job, output: Path, digest: str, settings: BatchSettings) -> None:
         stat = output.stat()
-        self.entries[str(output)] = {
+        self.entries[str(job.relative)] = {
+            "output": str(output),
             "source": digest,
             "settings": settings.key(),
             "size": stat.st_size,
@@ -228,11 +224,12 @@ class BatchRunner:
             futures[i] = None  # type: ignore[call-overload]
 
     def _one(self, job: Job, pending: Future, outdir: Path, manifest: Manifest) -> FileResult:
-        out = output_path(job, outdir, self.settings.fmt)
+        out: Path | None = None
         try:
             digest = file_digest(job.source)
-            if manifest.is_current(out, digest, self.settings):
-                return FileResult(job.source, out, "done", "up to date; not rewritten")
+            current = manifest.current_output(job, digest, self.settings)
+            if current is not None:
+                return FileResult(job.source, current, "done", "up to date; not rewritten")
             photo = pending.result()
             if not job.explicit and not self.settings.include_colour:
                 tone = classify_tone(photo)
@@ -243,6 +240,7 @@ class BatchRunner:
                         "skipped",
                         f"already in colour ({tone.reason}); use --include-colour to recolorize",
                     )
+            out = output_path(outdir / job.relative, output_format(photo, self.settings.fmt))
             if out.exists() and not (self.settings.overwrite or manifest.owns(out)):
                 return FileResult(
                     job.source,
@@ -252,10 +250,12 @@ class BatchRunner:
                     "move it away or use --overwrite",
                 )
             rgb = self.colorize(photo, self.settings.strength)
-            written = write_photo(rgb, photo, out, self.settings.fmt, overwrite=True)
-            manifest.record(written, digest, self.settings)
-            note = "; ".join(photo.meta.warnings)
-            return FileResult(job.source, written, "done", note)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", MetadataWarning)
+                written = write_photo(rgb, photo, out, self.settings.fmt, overwrite=True)
+            manifest.record(job, written, digest, self.settings)
+            notes = photo.meta.warnings + [str(w.message) for w in caught]
+            return FileResult(job.source, written, "done", "; ".join(notes))
         except DiskFullError as exc:
             return FileResult(job.source, None, "failed", str(exc), stop_batch=True)
         except ColorSphereError as exc:
@@ -266,7 +266,7 @@ class BatchRunner:
                     job.source,
                     None,
                     "failed",
-                    f"disk full while writing {out}; free space or choose another destination",
+                    f"disk full while writing {out or outdir}; free space or choose another destination",
                     stop_batch=True,
                 )
             return FileResult(job.source, None, "failed", f"{job.source}: {exc.strerror or exc}")

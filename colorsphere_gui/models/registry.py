@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ..core.errors import WeightsError
+from .builtin import BuiltinColorizer
 from .eccv16 import ECCV16
 from .siggraph17 import SIGGRAPH17
 
@@ -75,9 +76,35 @@ def _siggraph17() -> nn.Module:
     return SIGGRAPH17().eval()
 
 
+def _builtin() -> nn.Module:
+    return BuiltinColorizer().eval()
+
+
+# The shipped weights, written by tools/export_builtin.py (which prints these three facts).
+BUILTIN_FILE = "colorsphere-builtin-4738126a.pth"
+BUILTIN_SHA256 = "4738126a891d49c873a6dd316501ba8e37c19ef9b40158c3c3cead409476246a"
+BUILTIN_SIZE = 6437151
+
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
+        ModelSpec(
+            name="builtin",
+            display_name="ColorSphere built-in — MobileNetV2 U-Net (offline)",
+            file_name=BUILTIN_FILE,
+            url=None,
+            sha256=BUILTIN_SHA256,
+            size=BUILTIN_SIZE,
+            licence="BSD-2-Clause (weights trained by ColorSphere; training data: docs/MODEL_CARD.md)",
+            citation="ColorSphere built-in colorizer (2026): a U-Net on an ImageNet-pretrained MobileNetV2 "
+            "encoder (Sandler et al., CVPR 2018), trained with class-rebalanced ab classification after "
+            "Zhang et al., ECCV 2016. See docs/MODEL_CARD.md.",
+            factory=_builtin,
+            input_size=256,
+            keep_aspect=True,
+            fp16_safe=True,
+            detect=has_shapes({"head.weight": (529, 96, 1, 1), "ab_bins": (529, 2)}),
+        ),
         ModelSpec(
             name="eccv16",
             display_name="ECCV16 — Colorful Image Colorization (Zhang et al. 2016)",
