@@ -83,7 +83,8 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         raise ColorSphereError(f"--strength {args.strength} is out of range: use a value from 0 to 2")
     jobs = discover(args.inputs, args.output)
     if not jobs:
-        _say("no supported photos found in the inputs (JPEG, PNG, TIFF, BMP, WebP)")
+        names = ", ".join(str(p) for p in args.inputs)
+        _say(f"no supported photos found in {names} (JPEG, PNG, TIFF, BMP, WebP)")
         return EXIT_USAGE
     colorizer = Colorizer(args.model, args.device, warn=_say)
     _say(f"model {args.model} on {colorizer.device_description}")
