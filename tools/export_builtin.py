@@ -28,7 +28,9 @@ from colorsphere_gui.models.builtin import BuiltinColorizer
 FLOAT32_BUFFERS = ("temperature", "ab_bins", "in_mean", "in_std")
 
 
-def network_inputs(folder: Path, short_side: int, limit: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def network_inputs(
+    folder: Path, short_side: int, limit: int
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(truth RGB, full-size L of its grey version, network-size L) for each photo."""
     items = []
     for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in EVAL_SUFFIXES)[:limit]:
@@ -72,7 +74,9 @@ def main() -> None:
     p.add_argument("checkpoint", type=Path)
     p.add_argument("tune_folder", type=Path, help="colour photos used to pick the temperature")
     p.add_argument("--out-dir", type=Path, default=Path("models"))
-    p.add_argument("--short-side", type=int, default=256, help="the model's working size (registry input_size)")
+    p.add_argument(
+        "--short-side", type=int, default=256, help="the model's working size (registry input_size)"
+    )
     p.add_argument("--limit", type=int, default=120)
     p.add_argument("--max-spread", type=float, default=1.0)
     p.add_argument("--temperatures", default="0.25,0.3,0.35,0.4,0.45,0.5,0.6,0.7")
@@ -91,8 +95,10 @@ def main() -> None:
     chosen = chosen if chosen is not None else max(float(x) for x in args.temperatures.split(","))
     model.temperature.fill_(chosen)
 
-    sd = {k: (v if k in FLOAT32_BUFFERS or not v.is_floating_point() else v.half())
-          for k, v in model.state_dict().items()}
+    sd = {
+        k: (v if k in FLOAT32_BUFFERS or not v.is_floating_point() else v.half())
+        for k, v in model.state_dict().items()
+    }
     args.out_dir.mkdir(parents=True, exist_ok=True)
     tmp = args.out_dir / "colorsphere-builtin.tmp"
     torch.save(sd, tmp)

@@ -37,6 +37,23 @@ def square_crop(rgb: np.ndarray, side: int) -> np.ndarray:
     return rgb[top : top + side, left : left + side]
 
 
+def train_groups(data_dir: Path) -> np.ndarray:
+    """Sub-folder name of every training photo, in the order build_pack stores them."""
+    paths = [p for p in list_images(data_dir) if not is_validation(p)]
+    return np.array([p.relative_to(data_dir).parts[0] for p in paths])
+
+
+def sampling_probabilities(groups: np.ndarray, shares: dict[str, float]) -> np.ndarray:
+    """Per-photo probabilities that give each sub-folder its share of the batches (others: none)."""
+    probs = np.zeros(len(groups), dtype=np.float64)
+    for name, share in shares.items():
+        members = groups == name
+        if not members.any():
+            raise ValueError(f"no training photos in sub-folder {name!r}")
+        probs[members] = share / members.sum()
+    return probs / probs.sum()
+
+
 def build_pack(data_dir: Path, out: Path) -> tuple[np.ndarray, np.ndarray]:
     """Decode every training photo once; returns (train, val) arrays and saves them to `out`."""
     if out.exists():

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from colorsphere_gui.core import metrics
 from colorsphere_gui.models.builtin import AB_RANGE, AB_STEP, BuiltinColorizer, load_imagenet_encoder
-from colorsphere_gui.training.data import build_pack
+from colorsphere_gui.training.data import build_pack, sampling_probabilities, train_groups
 
 GRID = int(2 * AB_RANGE / AB_STEP) + 1
 
@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--encoder-weights", type=Path, required=True, help="torchvision mobilenet_v2-b0353104.pth"
     )
-    p.add_argument("--steps", type=int, default=6000)
+    p.add_argument("--steps", type=int, default=6000, help="length of the learning-rate schedule")
+    p.add_argument("--stop-after", type=int, default=0, help="save and stop at this step (0: at --steps)")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--crop", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -164,6 +165,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--l1-weight", type=float, default=2.0)
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--folder-shares",
+        default="",
+        help="sampling share per sub-folder, e.g. scenes=0.35,faces_utk=0.1 (default: every photo alike)",
+    )
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = p.parse_args(argv)
@@ -174,6 +180,12 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     train, val = build_pack(args.data, args.pack)
     weights = class_weights(train, args.rebalance_lambda, args.rebalance_power).to(device)
+    probs = None
+    if args.folder_shares:
+        shares = {k: float(v) for k, v in (item.split("=") for item in args.folder_shares.split(","))}
+        probs = sampling_probabilities(train_groups(args.data), shares)
+        if len(probs) != len(train):
+            raise SystemExit(f"{args.pack} does not match {args.data}: delete the pack to rebuild it")
 
     model = BuiltinColorizer().to(device)
     load_imagenet_encoder(model, torch.load(args.encoder_weights, map_location="cpu", weights_only=True))
@@ -190,10 +202,14 @@ def main(argv: list[str] | None = None) -> None:
     log = (args.run / "log.jsonl").open("a")
     model.train()
     t0 = time.time()
-    while step < args.steps:
+    last = min(args.steps, args.stop_after or args.steps)
+    while step < last:
         # One generator per step: a resumed run draws exactly the batches the uninterrupted run would.
         rng = np.random.default_rng([args.seed, step])
-        idx = rng.integers(0, len(train), size=args.batch)
+        if probs is None:
+            idx = rng.integers(0, len(train), size=args.batch)
+        else:
+            idx = rng.choice(len(train), size=args.batch, p=probs)
         l, ab = to_tensors(lab_batch(augment(train[idx], args.crop, rng)), device)
         loss, parts = loss_fn(model, l, ab, weights, args.l1_weight)
         opt.zero_grad(set_to_none=True)
@@ -207,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
             t0 = time.time()
             log.write(json.dumps({"step": step, "loss": loss.item(), **parts, "img_per_s": rate}) + "\n")
             log.flush()
-        if step % args.val_every == 0 or step == args.steps:
+        if step % args.val_every == 0 or step == last:
             torch.save(
                 {
                     "model": model.state_dict(),

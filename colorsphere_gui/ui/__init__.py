@@ -1,0 +1,1 @@
+"""Qt front end: every Qt import of ColorSphere lives in this package."""

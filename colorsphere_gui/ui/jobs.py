@@ -1,0 +1,334 @@
+"""The functions that workers run: reading, colorizing, rendering, saving, comparing, batch.
+
+They hold no widgets and touch Qt only to build QImages, so each reads as the plain sequence of steps
+it performs; `ctx.step` marks where Cancel may stop it. Everything here runs off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from colorsphere_gui.batch import MANIFEST_NAME, BatchRunner, BatchSettings, BatchSummary, discover
+from colorsphere_gui.core.color import merge_l_ab
+from colorsphere_gui.core.errors import ColorSphereError
+from colorsphere_gui.core.metrics import mse, psnr, ssim
+from colorsphere_gui.core.monochrome import classify_tone
+from colorsphere_gui.core.photo import SUPPORTED_EXTENSIONS, Photo, read_photo
+from colorsphere_gui.core.upsample import merge_to_rgb, resize_columns
+from colorsphere_gui.core.writer import MetadataWarning, write_photo
+
+from .imaging import THUMB_SIDE, fitted_size, float_to_rgb8, shrink, to_qimage
+from .workers import ColorizerPool, TaskContext
+
+Job = Callable[[TaskContext], object]
+SAVE_SUFFIXES = ("png", "jpg", "jpeg", "tif", "tiff")
+BAND_ROWS = 256  # rows per cancellable band of a full-resolution render (about 0.1 s on 24 Mpx)
+
+
+@dataclass(eq=False)
+class LoadedPhoto:
+    """A photo ready for the screen: its L at full and screen size, and the 'before' images.
+
+    l_preview is l_full itself when the photo already fits the screen, so no second merge is done.
+    """
+
+    photo: Photo
+    l_full: np.ndarray
+    l_preview: np.ndarray
+    l_thumb: np.ndarray
+    before_preview: QImage
+    before_full: QImage
+    before_thumb: QImage
+    is_colour: bool
+    tone: str
+
+    @property
+    def has_preview(self) -> bool:
+        return self.l_preview is not self.l_full
+
+    def describe(self) -> str:
+        w, h = self.photo.size
+        meta = self.photo.meta
+        kind = "colour" if self.is_colour else "black and white"
+        return f"{w} × {h} px · {meta.bit_depth}-bit {meta.format} · {kind}"
+
+
+@dataclass(frozen=True, eq=False)
+class Colorized:
+    """Stage payload: the network's ab for one model, and the device that actually ran it."""
+
+    model: str
+    ab: np.ndarray
+    device: str
+
+
+def _display8(photo: Photo) -> np.ndarray:
+    rgb = photo.rgb8()
+    return np.ascontiguousarray(rgb[..., 0]) if photo.is_grey else rgb
+
+
+def load_photo(path: Path, preview_side: int) -> LoadedPhoto:
+    photo = read_photo(path)
+    w, h = photo.size
+    l_full = photo.luminance()
+    full8 = _display8(photo)
+    preview_size = fitted_size(w, h, preview_side)
+    l_preview = shrink(l_full, preview_size) if preview_size != (w, h) else l_full
+    preview8 = shrink(full8, preview_size)
+    thumb_size = fitted_size(*preview_size, THUMB_SIDE)
+    tone = classify_tone(photo)
+    return LoadedPhoto(
+        photo=photo,
+        l_full=l_full,
+        l_preview=l_preview,
+        l_thumb=shrink(l_preview, thumb_size),
+        before_preview=to_qimage(preview8),
+        before_full=to_qimage(full8),
+        before_thumb=to_qimage(shrink(preview8, thumb_size)),
+        is_colour=tone.kind == "colour",
+        tone=tone.reason,
+    )
+
+
+def render(l_channel: np.ndarray, ab: np.ndarray, strength: float) -> QImage:
+    return to_qimage(float_to_rgb8(merge_to_rgb(l_channel, ab, strength)))
+
+
+def render_full(ctx: TaskContext, l_full: np.ndarray, ab: np.ndarray, strength: float) -> QImage:
+    """render() at full resolution in bands, with a Cancel check between bands.
+
+    A 24-megapixel merge takes seconds; a new slider position must not wait for it. Resizing ab to the
+    full height first (at the network's width: small) makes each band an ordinary merge_to_rgb call
+    with the same result, because the bilinear resize is separable. It also never holds a full-size
+    float image, only the 8-bit result.
+    """
+    height, width = l_full.shape
+    tall = np.ascontiguousarray(resize_columns(ab.transpose(1, 0, 2), height).transpose(1, 0, 2))
+    out = np.empty((height, width, 3), np.uint8)
+    for top in range(0, height, BAND_ROWS):
+        ctx.check()
+        rows = slice(top, top + BAND_ROWS)
+        out[rows] = float_to_rgb8(merge_to_rgb(l_full[rows], tall[rows], strength))
+    return to_qimage(out)
+
+
+@dataclass
+class DisplayRequest:
+    """Bring one photo on screen: whatever is already known (loaded pixels, ab) is not redone."""
+
+    path: Path
+    model: str
+    device: str
+    strength: float
+    preview_side: int
+    loaded: LoadedPhoto | None = None
+    ab: np.ndarray | None = None
+    colorize: bool = True  # False while the model is missing: the photo is still shown
+
+
+def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
+    """Stages: loaded, predicted, thumb, preview (screen size, first), full (full resolution)."""
+
+    def run(ctx: TaskContext) -> None:
+        loaded = req.loaded
+        if loaded is None:
+            ctx.step(f"Reading {req.path.name}")
+            loaded = load_photo(req.path, req.preview_side)
+            ctx.emit("loaded", loaded)
+        ab = req.ab
+        if ab is None and not req.colorize:
+            return
+        if ab is None:
+            ctx.step("Loading the model")
+            colorizer = pool.get(req.model, req.device)
+            ctx.step(f"Colorizing {req.path.name}")
+            prediction = colorizer.predict(loaded.photo)
+            ab = prediction.ab
+            ctx.emit("predicted", Colorized(req.model, ab, prediction.device))
+            ctx.emit("thumb", render(loaded.l_thumb, ab, req.strength))
+        if loaded.has_preview:
+            ctx.step("Preview")
+            ctx.emit("preview", render(loaded.l_preview, ab, req.strength))
+        ctx.step("Full resolution")
+        ctx.emit("full", render_full(ctx, loaded.l_full, ab, req.strength))
+
+    return run
+
+
+def predict_job(pool: ColorizerPool, path: Path, model: str, device: str, strength: float) -> Job:
+    """Colorize a photo that is not on screen: only its ab and a thumbnail are kept."""
+
+    def run(ctx: TaskContext) -> None:
+        ctx.step(f"Reading {path.name}")
+        photo = read_photo(path)
+        l_thumb = shrink(photo.luminance(), fitted_size(*photo.size, THUMB_SIDE))
+        ctx.emit("thumb", to_qimage(float_to_rgb8(np.clip(l_thumb / 100.0, 0.0, 1.0))))
+        ctx.step("Loading the model")
+        colorizer = pool.get(model, device)
+        ctx.step(f"Colorizing {path.name}")
+        prediction = colorizer.predict(photo)
+        ctx.emit("predicted", Colorized(model, prediction.ab, prediction.device))
+        ctx.emit("thumb", render(l_thumb, prediction.ab, strength))
+
+    return run
+
+
+def save_format(dest: Path) -> str | None:
+    """The format the user picked by naming the file; the writer would otherwise keep the source's."""
+    suffix = dest.suffix.lower().lstrip(".")
+    return suffix if suffix in SAVE_SUFFIXES else None
+
+
+@dataclass(frozen=True, eq=False)
+class SaveItem:
+    source: Path
+    dest: Path
+    ab: np.ndarray
+    loaded: LoadedPhoto | None  # reused when the photo is on screen, else it is read again
+
+
+def save_job(items: list[SaveItem], strength: float) -> Job:
+    """Writes each result through the archival writer; Cancel stops between files, never inside one.
+
+    What the container cannot keep (16 bits in JPEG, alpha) comes back as "warning" stages.
+    """
+
+    def run(ctx: TaskContext) -> list[Path]:
+        written = []
+        for i, item in enumerate(items):
+            ctx.step(f"Saving {item.dest.name}", i / len(items))
+            if item.loaded is not None:
+                photo, l_full = item.loaded.photo, item.loaded.l_full
+            else:
+                photo = read_photo(item.source)
+                l_full = photo.luminance()
+            rgb = merge_to_rgb(l_full, item.ab, strength)
+            ctx.check()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", MetadataWarning)
+                written.append(write_photo(rgb, photo, item.dest, save_format(item.dest), overwrite=True))
+            for warning in caught:
+                ctx.emit("warning", str(warning.message))
+            ctx.emit("saved", written[-1])
+        return written
+
+    return run
+
+
+@dataclass(frozen=True)
+class Score:
+    model: str
+    label: str
+    psnr: float = 0.0
+    mse: float = 0.0
+    ssim: float = 0.0
+    error: str = ""
+
+
+def greyscale(photo: Photo, l_full: np.ndarray) -> Photo:
+    """The colour photo as a black-and-white scan of it would be: same L, no chroma, same depth."""
+    grey = merge_l_ab(l_full, np.zeros(l_full.shape + (2,), np.float32))[..., 0]
+    pixels = np.round(grey * photo.max_value).astype(photo.pixels.dtype)
+    return Photo(path=photo.path, pixels=pixels)
+
+
+def compare_job(pool: ColorizerPool, loaded: LoadedPhoto, models: list[tuple[str, str]], device: str) -> Job:
+    """Colorize the greyscaled photo with each model and score it against the colour original."""
+
+    def run(ctx: TaskContext) -> None:
+        ctx.step("Converting to black and white", 0.0)
+        grey = greyscale(loaded.photo, loaded.l_full)
+        original = loaded.photo.to_float()
+        l_grey = grey.luminance()
+        for i, (name, label) in enumerate(models):
+            ctx.step(f"Colorizing with {label}", i / len(models))
+            try:
+                ab = pool.create(name, device).predict(grey).ab
+            except ColorSphereError as exc:
+                ctx.emit("score", Score(name, label, error=str(exc)))
+                continue
+            rgb = merge_to_rgb(l_grey, ab)
+            ctx.emit(
+                "score", Score(name, label, psnr(rgb, original), mse(rgb, original), ssim(rgb, original))
+            )
+
+    return run
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Photos named or found (recursively) in folders, and the names that are not photos."""
+    photos: list[Path] = []
+    ignored: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            photos.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
+            )
+        elif path.is_file() and path.suffix.lower() in SUPPORTED_EXTENSIONS:
+            photos.append(path)
+        else:
+            ignored.append(path)
+    return photos, ignored
+
+
+def expand_job(paths: list[Path]) -> Job:
+    def run(ctx: TaskContext) -> tuple[list[Path], list[Path]]:
+        ctx.step("Looking for photos")
+        return expand_paths(paths)
+
+    return run
+
+
+def paste_job(image: QImage, dest: Path) -> Job:
+    """A pasted image becomes a PNG in the session's temporary folder, so it has a path like any photo."""
+
+    def run(ctx: TaskContext) -> Path:
+        ctx.step("Reading the clipboard")
+        if not image.save(str(dest), "PNG"):
+            raise ColorSphereError(f"could not store the pasted image in {dest.parent}; check free space")
+        return dest
+
+    return run
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    source: Path
+    dest: Path
+    model: str
+    device: str
+    settings: BatchSettings
+    subfolders: bool
+    resume: bool
+
+
+def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
+    """The CLI's batch engine, with per-file results forwarded as stages ("jobs", then "result")."""
+
+    def run(ctx: TaskContext) -> BatchSummary:
+        ctx.step("Looking for photos")
+        jobs = discover([req.source], req.dest)
+        if not req.subfolders:
+            jobs = [job for job in jobs if job.relative.parent == Path(".")]
+        ctx.emit("jobs", jobs)
+        ctx.step("Loading the model")
+        colorizer = pool.get(req.model, req.device)
+        if not req.resume:
+            # Start over: forget which outputs are up to date, so that every photo is colorized again.
+            (req.dest / MANIFEST_NAME).unlink(missing_ok=True)
+        ctx.step("Colorizing")
+        runner = BatchRunner(
+            colorizer.colorize,
+            req.settings,
+            on_result=lambda result, i, n: ctx.emit("result", (result, i, n)),
+            cancel=ctx.cancel_event,
+        )
+        return runner.run(jobs, req.dest)
+
+    return run

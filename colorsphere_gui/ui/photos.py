@@ -1,0 +1,179 @@
+"""The photos the user opened, and the strip of thumbnails that shows each one's state.
+
+A photo that is not on screen keeps only its network output (a few hundred kB of ab per model) and a
+thumbnail; its pixels are read again when it is shown or saved, so a hundred 24-megapixel scans can
+be open at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
+
+ICON_SIDE = 96
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+STATE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+_ids = itertools.count(1)
+
+
+class State(Enum):
+    WAITING = "waiting"
+    WORKING = "working"
+    DONE = "done"
+    FAILED = "failed"
+
+
+STATE_COLOURS = {
+    State.WAITING: QColor("#8a8f98"),
+    State.WORKING: QColor("#2f7de1"),
+    State.DONE: QColor("#2e9d55"),
+    State.FAILED: QColor("#d0443a"),
+}
+STATE_MARKS = {State.WAITING: "…", State.WORKING: "⟳", State.DONE: "✓", State.FAILED: "!"}
+
+
+@dataclass(eq=False)
+class PhotoEntry:
+    path: Path
+    name: str
+    temporary: bool = False  # pasted from the clipboard: lives in the session's temp folder
+    id: int = field(default_factory=lambda: next(_ids))
+    results: dict[str, np.ndarray] = field(default_factory=dict)  # model -> ab at the network's size
+    devices: dict[str, str] = field(default_factory=dict)  # model -> what ran it
+    errors: dict[str, str] = field(default_factory=dict)  # model -> why it failed
+    thumb: QImage | None = None
+    working: bool = False
+    saved_to: Path | None = None
+    saved_key: tuple[str, float] | None = None  # (model, strength) of the saved file
+
+    def state(self, model: str) -> State:
+        if model in self.results:
+            return State.DONE
+        if model in self.errors:
+            return State.FAILED
+        return State.WORKING if self.working else State.WAITING
+
+    def unsaved(self, model: str, strength: float) -> bool:
+        return model in self.results and self.saved_key != (model, strength)
+
+
+class _BadgeDelegate(QStyledItemDelegate):
+    """Draws the state as a coloured badge on the thumbnail: visible at a glance across a long strip."""
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().paint(painter, option, index)
+        state = index.data(STATE_ROLE)
+        if not isinstance(state, State):
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = 11
+        centre = QPointF(option.rect.center().x() + ICON_SIDE / 2 - r, option.rect.top() + r + 4)
+        painter.setPen(QColor("white"))
+        painter.setBrush(STATE_COLOURS[state])
+        painter.drawEllipse(centre, r, r)
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(
+            QRect(int(centre.x() - r), int(centre.y() - r), 2 * r, 2 * r),
+            Qt.AlignmentFlag.AlignCenter,
+            STATE_MARKS[state],
+        )
+        painter.restore()
+
+
+class PhotoStrip(QListWidget):
+    """Horizontal thumbnails; choosing one shows that photo."""
+
+    photo_chosen = Signal(int)  # entry id
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setMovement(QListView.Movement.Static)
+        self.setDragEnabled(False)
+        self.setAcceptDrops(False)  # drops go through to the window, which opens them
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setIconSize(QSize(ICON_SIDE, ICON_SIDE))
+        self.setGridSize(QSize(ICON_SIDE + 28, ICON_SIDE + 34))
+        self.setUniformItemSizes(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFixedHeight(ICON_SIDE + 56)
+        self.setItemDelegate(_BadgeDelegate(self))
+        self.setAccessibleName("Opened photos")
+        self.setAccessibleDescription(
+            "Thumbnails of the opened photos with their state; choose one to show it"
+        )
+        self._items: dict[int, QListWidgetItem] = {}  # entry id -> item: a strip may hold thousands
+        self.currentItemChanged.connect(self._chosen)
+
+    def add(self, entry: PhotoEntry, model: str) -> None:
+        item = QListWidgetItem(entry.name)
+        item.setData(ENTRY_ROLE, entry.id)
+        self.addItem(item)
+        self._items[entry.id] = item
+        self.refresh(entry, model)
+
+    def item_of(self, entry_id: int) -> QListWidgetItem | None:
+        return self._items.get(entry_id)
+
+    def select(self, entry_id: int) -> None:
+        item = self.item_of(entry_id)
+        if item is not None and item is not self.currentItem():
+            self.setCurrentItem(item)
+            self.scrollToItem(item)
+
+    def refresh(self, entry: PhotoEntry, model: str) -> None:
+        item = self.item_of(entry.id)
+        if item is None:
+            return
+        state = entry.state(model)
+        item.setData(STATE_ROLE, state)
+        item.setIcon(self._icon(entry.thumb))
+        detail = entry.errors.get(model, "") if state is State.FAILED else state.value
+        item.setToolTip(f"{entry.path if not entry.temporary else entry.name}\n{detail}")
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{entry.name}, {state.value}")
+
+    def _icon(self, thumb: QImage | None) -> QIcon:
+        ratio = self.devicePixelRatioF()
+        side = round(ICON_SIDE * ratio)
+        pixmap = QPixmap(side, side)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        if thumb is None:
+            painter.fillRect(pixmap.rect().adjusted(8, 8, -8, -8), QColor("#3a3d42"))
+        else:
+            scaled = thumb.scaled(
+                side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+            painter.drawImage((side - scaled.width()) // 2, (side - scaled.height()) // 2, scaled)
+        painter.end()
+        pixmap.setDevicePixelRatio(ratio)
+        icon = QIcon(pixmap)
+        icon.addPixmap(pixmap, QIcon.Mode.Selected)  # the style's selection tint would fake a colour cast
+        return icon
+
+    def _chosen(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if current is not None:
+            self.photo_chosen.emit(int(current.data(ENTRY_ROLE)))

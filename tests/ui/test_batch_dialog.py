@@ -1,0 +1,87 @@
+"""The batch dialog running the real batch engine over a temporary folder."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+
+from colorsphere_gui.batch import REPORT_NAME
+
+from .fakes import colour_image, grey_image
+
+WAIT_MS = 20000
+
+
+def start(dialog, qtbot):
+    with qtbot.waitSignal(dialog.batch_finished, timeout=WAIT_MS) as finished:
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    return finished.args[0]
+
+
+def test_batch_restores_a_folder_lists_a_corrupt_file_as_failed_and_resumes(window, qtbot, network, tmp_path):
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    (src / "sub").mkdir(parents=True)
+    grey_image(src / "a.png")
+    grey_image(src / "sub" / "b.png")
+    colour_image(src / "c.png")
+    (src / "bad.png").write_bytes(b"this is not a PNG at all")
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+
+    summary = start(dialog, qtbot)
+    assert (dest / "a.png").is_file() and (dest / "sub" / "b.png").is_file()
+    assert (dest / REPORT_NAME).is_file()
+    status, details = dialog.row_status("bad.png")
+    assert status == "failed" and "bad.png" in details
+    assert dialog.row_status("c.png")[0] == "skipped"
+    assert dialog.row_status("a.png")[0] == "done"
+    assert summary.count("done") == 2 and summary.count("failed") == 1
+    assert dialog.progress.value() == dialog.progress.maximum() == 4
+    assert dialog.open_button.isEnabled()
+    assert "Finished" in dialog.eta.text()
+
+    runs = len(network.calls)
+    start(dialog, qtbot)  # resume: what is already done is not colorized again
+    assert len(network.calls) == runs
+    assert "up to date" in dialog.row_status("a.png")[1]
+
+
+def test_batch_without_subfolders_stays_at_the_top(window, qtbot, tmp_path):
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    (src / "sub").mkdir(parents=True)
+    grey_image(src / "a.png")
+    grey_image(src / "sub" / "b.png")
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+    dialog.subfolders.setChecked(False)
+    start(dialog, qtbot)
+    assert (dest / "a.png").is_file() and not (dest / "sub").exists()
+
+
+def test_batch_cancel_stops_after_the_current_photo_without_partial_files(window, qtbot, network, tmp_path):
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    src.mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        grey_image(src / name)
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+    network.gate = threading.Event()
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(network.entered.is_set, timeout=WAIT_MS)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.batch_finished, timeout=WAIT_MS) as finished:
+        network.gate.set()
+    assert finished.args[0].cancelled
+    written = sorted(
+        p.name for p in dest.iterdir() if not p.name.startswith(("colorsphere-", ".colorsphere"))
+    )
+    assert written == ["a.png"], "only the photo in progress is finished; no half-written file is left"
+    assert dialog.row_status("b.png")[0] == "waiting"
+    assert "Cancelled" in dialog.eta.text()
