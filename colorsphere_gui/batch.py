@@ -15,15 +15,20 @@ import json
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
 
 from colorsphere_gui.core.errors import ColorSphereError, DiskFullError, UsageError
 from colorsphere_gui.core.monochrome import classify_tone
 from colorsphere_gui.core.photo import SUPPORTED_EXTENSIONS, Photo, read_photo
-from colorsphere_gui.core.writer import MetadataWarning, output_format, output_path, write_photo
+from colorsphere_gui.core.writer import MetadataWarning, output_dtype, output_format, output_path, write_photo
 
 REPORT_NAME = "colorsphere-report.csv"
 MANIFEST_NAME = ".colorsphere-manifest.json"
@@ -53,7 +58,8 @@ class BatchSettings:
     fmt: str | None = None
     include_colour: bool = False
     strength: float = 1.0
-    overwrite: bool = False
+    overwrite: bool = False  # replace files in the output folder that ColorSphere did not write
+    resume: bool = True  # skip photos whose output is up to date; False colorizes everything again
 
     def key(self) -> str:
         """What makes an output up to date, besides the source's content."""
@@ -82,7 +88,7 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def discover(inputs: Iterable[Path], outdir: Path) -> list[Job]:
+def discover(inputs: Iterable[Path], outdir: Path, recursive: bool = True) -> list[Job]:
     """Files named directly, plus every supported image under each folder (recursively).
 
     An output folder inside a source folder is never read back as input; an output folder equal to
@@ -98,7 +104,7 @@ def discover(inputs: Iterable[Path], outdir: Path) -> list[Job]:
                     f"{item}: the output folder is the source folder; choose another -o folder "
                     "so that no source can be overwritten"
                 )
-            for path in sorted(item.rglob("*")):
+            for path in sorted(item.rglob("*") if recursive else item.glob("*")):
                 if (
                     path.is_file()
                     and path.suffix.lower() in SUPPORTED_EXTENSIONS
@@ -133,6 +139,7 @@ class Manifest:
 
     def __init__(self, outdir: Path) -> None:
         self.path = outdir / MANIFEST_NAME
+        self._lock = threading.Lock()  # the read thread consults it while the write thread records
         try:
             self.entries: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -140,7 +147,8 @@ class Manifest:
 
     def current_output(self, job: Job, digest: str, settings: BatchSettings) -> Path | None:
         """The output written earlier for this source, if source, settings and output are unchanged."""
-        entry = self.entries.get(str(job.relative))
+        with self._lock:
+            entry = self.entries.get(str(job.relative))
         if not entry or entry.get("source") != digest or entry.get("settings") != settings.key():
             return None
         output = Path(entry["output"])
@@ -151,18 +159,21 @@ class Manifest:
         return output if (stat.st_size, stat.st_mtime_ns) == (entry["size"], entry["mtime"]) else None
 
     def owns(self, output: Path) -> bool:
-        return any(e.get("output") == str(output) for e in self.entries.values())
+        with self._lock:
+            return any(e.get("output") == str(output) for e in self.entries.values())
 
     def record(self, job: Job, output: Path, digest: str, settings: BatchSettings) -> None:
         stat = output.stat()
-        self.entries[str(job.relative)] = {
-            "output": str(output),
-            "source": digest,
-            "settings": settings.key(),
-            "size": stat.st_size,
-            "mtime": stat.st_mtime_ns,
-        }
-        _atomic_text(self.path, json.dumps(self.entries, indent=1, ensure_ascii=False))
+        with self._lock:
+            self.entries[str(job.relative)] = {
+                "output": str(output),
+                "source": digest,
+                "settings": settings.key(),
+                "size": stat.st_size,
+                "mtime": stat.st_mtime_ns,
+            }
+            text = json.dumps(self.entries, indent=1, ensure_ascii=False)
+        _atomic_text(self.path, text)
 
 
 def write_report(outdir: Path, results: list[FileResult]) -> None:
@@ -174,8 +185,83 @@ def write_report(outdir: Path, results: list[FileResult]) -> None:
     _atomic_text(outdir / REPORT_NAME, buf.getvalue())
 
 
+@runtime_checkable
+class Stages(Protocol):
+    """A colorizer split into the steps that BatchRunner overlaps (engine.Colorizer is one).
+
+    `prepare` runs on the read thread, `predict_inputs` on the calling thread (up to `batch_size`
+    photos of one size per forward pass), `render` on the write thread, straight into the output's
+    integer depth.
+    """
+
+    batch_size: int
+
+    def prepare(self, photo: Photo) -> np.ndarray: ...
+
+    def predict_inputs(self, inputs: Sequence[np.ndarray], names: Sequence[str]) -> Sequence[Any]: ...
+
+    def render(
+        self, photo: Photo, ab: np.ndarray, strength: float, dtype: type[np.generic]
+    ) -> np.ndarray: ...
+
+
+def stages_of(colorize: Callable[[Photo, float], object]) -> Stages | None:
+    """The Stages behind `colorize` when it is such an object's own colorize method, else None."""
+    owner = getattr(colorize, "__self__", None)
+    return owner if getattr(colorize, "__name__", "") == "colorize" and isinstance(owner, Stages) else None
+
+
+@dataclass
+class _Admitted:
+    """A photo that passed every check before colorizing, with what the network and the writer need."""
+
+    index: int
+    job: Job
+    photo: Photo
+    out: Path
+    digest: str
+    net_input: np.ndarray | None
+
+
+def _failure(job: Job, exc: BaseException, target: Path) -> FileResult:
+    """The report line for an exception a user can act on; anything else is a bug and propagates."""
+    if isinstance(exc, DiskFullError):
+        return FileResult(job.source, None, "failed", str(exc), stop_batch=True)
+    if isinstance(exc, ColorSphereError):
+        return FileResult(job.source, None, "failed", str(exc))
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return FileResult(
+                job.source,
+                None,
+                "failed",
+                f"disk full while writing {target}; free space or choose another destination",
+                stop_batch=True,
+            )
+        return FileResult(job.source, None, "failed", f"{job.source}: {exc.strerror or exc}")
+    if isinstance(exc, MemoryError):
+        return FileResult(
+            job.source,
+            None,
+            "failed",
+            f"{job.source}: not enough memory for this image; close other programs and retry",
+        )
+    raise exc
+
+
+_HANDLED = (ColorSphereError, OSError, MemoryError)
+
+
 class BatchRunner:
-    """Runs jobs through a colorize function; reads the next photo while the current one is colorized."""
+    """Runs jobs through a colorize function, as a pipeline of three threads with bounded queues.
+
+    A read thread hashes, decodes and checks the next photos; the calling thread runs the network; a
+    write thread encodes the previous result. On a 2-core machine the codecs then run beside the
+    network instead of in turn with it. When `colorize` is the colorize method of a Stages object (the
+    CLI and the GUI pass engine.Colorizer's), its stages are used instead: the network input is made on
+    the read thread, photos share forward passes, and the full-resolution merge runs on the write
+    thread. Results, report and manifest still come in job order, on the calling thread.
+    """
 
     def __init__(
         self,
@@ -185,6 +271,7 @@ class BatchRunner:
         cancel: threading.Event | None = None,
     ) -> None:
         self.colorize = colorize
+        self.stages = stages_of(colorize)
         self.settings = settings
         self.on_result = on_result or (lambda r, i, n: None)
         self.cancel = cancel or threading.Event()
@@ -197,40 +284,77 @@ class BatchRunner:
                 f"{outdir}: cannot create the output folder ({exc.strerror}); "
                 "choose a folder you can write to"
             ) from exc
-        manifest = Manifest(outdir)
-        summary = BatchSummary()
-        write_report(outdir, summary.results)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="colorsphere-read") as pool:
-            for i, (job, pending) in enumerate(self._read_ahead(pool, jobs)):
-                if self.cancel.is_set():
-                    summary.cancelled = True
+        run = _Run(self, jobs, outdir)
+        write_report(outdir, run.summary.results)
+        run.go()
+        return run.summary
+
+
+class _Run:
+    """One BatchRunner.run: the queues between the threads and the results delivered so far."""
+
+    def __init__(self, runner: BatchRunner, jobs: list[Job], outdir: Path) -> None:
+        self.runner, self.jobs, self.outdir = runner, jobs, outdir
+        self.settings = runner.settings
+        self.batch = runner.stages.batch_size if runner.stages else 1
+        self.manifest = Manifest(outdir)
+        self.summary = BatchSummary()
+        self.reads: deque[tuple[int, Job, Future]] = deque()
+        self.writes: deque[tuple[int, Future]] = deque()
+        self.stopped = threading.Event()  # a failure that every later file would repeat (disk full)
+        self.next_job = 0
+
+    def go(self) -> None:
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="colorsphere-read") as self.reader,
+            ThreadPoolExecutor(1, thread_name_prefix="colorsphere-write") as self.writer,
+        ):
+            try:
+                self._loop()
+            finally:
+                for _, _, pending in self.reads:
                     pending.cancel()
-                    break
-                result = self._one(job, pending, outdir, manifest)
-                summary.results.append(result)
-                write_report(outdir, summary.results)
-                self.on_result(result, i, len(jobs))
-                if result.status == "failed" and result.stop_batch:
-                    summary.stopped_reason = result.message
-                    break
-        return summary
+                self._collect_writes(limit=0)
 
-    def _read_ahead(self, pool: ThreadPoolExecutor, jobs: list[Job]) -> Iterator[tuple[Job, Future]]:
-        futures = [pool.submit(read_photo, jobs[0].source)] if jobs else []
-        for i, job in enumerate(jobs):
-            if i + 1 < len(jobs):
-                futures.append(pool.submit(read_photo, jobs[i + 1].source))
-            yield job, futures[i]
-            futures[i] = None  # type: ignore[call-overload]
+    def _loop(self) -> None:
+        while not self.stopped.is_set():
+            self._read_ahead()
+            if not self.reads:
+                return
+            if self.runner.cancel.is_set():
+                self.summary.cancelled = True
+                return
+            index, job, pending = self.reads.popleft()
+            first = pending.result()
+            if isinstance(first, FileResult):
+                self._collect_writes(limit=0)  # earlier files are reported first
+                self._deliver(index, first)
+                continue
+            batch = [first]
+            while len(batch) < self.batch and self.reads and self.reads[0][2].done():
+                item = self.reads[0][2].result()
+                if not isinstance(item, _Admitted) or item.net_input.shape != first.net_input.shape:
+                    break
+                batch.append(item)
+                self.reads.popleft()
+            self._colorize(batch)
 
-    def _one(self, job: Job, pending: Future, outdir: Path, manifest: Manifest) -> FileResult:
+    def _read_ahead(self) -> None:
+        """Keep the read thread one batch ahead: enough to fill a forward pass, little memory."""
+        while self.next_job < len(self.jobs) and len(self.reads) < self.batch + 1:
+            job = self.jobs[self.next_job]
+            self.reads.append((self.next_job, job, self.reader.submit(self._admit, self.next_job, job)))
+            self.next_job += 1
+
+    def _admit(self, index: int, job: Job) -> FileResult | _Admitted:
+        """Read thread: everything that decides whether a photo is colorized, then its network input."""
         out: Path | None = None
         try:
             digest = file_digest(job.source)
-            current = manifest.current_output(job, digest, self.settings)
+            current = self.manifest.current_output(job, digest, self.settings)
             if current is not None:
                 return FileResult(job.source, current, "done", "up to date; not rewritten")
-            photo = pending.result()
+            photo = read_photo(job.source)
             if not job.explicit and not self.settings.include_colour:
                 tone = classify_tone(photo)
                 if tone.kind == "colour":
@@ -240,8 +364,8 @@ class BatchRunner:
                         "skipped",
                         f"already in colour ({tone.reason}); use --include-colour to recolorize",
                     )
-            out = output_path(outdir / job.relative, output_format(photo, self.settings.fmt))
-            if out.exists() and not (self.settings.overwrite or manifest.owns(out)):
+            out = output_path(self.outdir / job.relative, output_format(photo, self.settings.fmt))
+            if out.exists() and not (self.settings.overwrite or self.manifest.owns(out)):
                 return FileResult(
                     job.source,
                     None,
@@ -249,31 +373,76 @@ class BatchRunner:
                     f"{out} already exists and was not written by ColorSphere; "
                     "move it away or use --overwrite",
                 )
-            rgb = self.colorize(photo, self.settings.strength)
+            stages = self.runner.stages
+            return _Admitted(index, job, photo, out, digest, stages.prepare(photo) if stages else None)
+        except _HANDLED as exc:
+            return _failure(job, exc, out or self.outdir)
+
+    def _colorize(self, batch: list[_Admitted]) -> None:
+        """Calling thread: the network (or the whole colorize function), then hand over to the writer."""
+        for item, render in zip(batch, self._renders(batch), strict=True):
+            self._collect_writes(limit=self.batch - 1)
+            if isinstance(render, FileResult):
+                self._collect_writes(limit=0)
+                self._deliver(item.index, render)
+            else:
+                self.writes.append((item.index, self.writer.submit(self._write, item, render)))
+
+    def _renders(self, batch: list[_Admitted]) -> list[Callable[[], np.ndarray] | FileResult]:
+        """For each photo, what the writer calls for its pixels, or why it failed."""
+        stages, strength = self.runner.stages, self.settings.strength
+        if stages is None:
+            renders: list[Callable[[], np.ndarray] | FileResult] = []
+            for item in batch:
+                try:
+                    renders.append(partial(np.asarray, self.runner.colorize(item.photo, strength)))
+                except _HANDLED as exc:
+                    renders.append(_failure(item.job, exc, item.out))
+            return renders
+        try:
+            names = [item.job.source.name for item in batch]
+            predictions = stages.predict_inputs([item.net_input for item in batch], names)
+        except _HANDLED as exc:
+            return [_failure(item.job, exc, item.out) for item in batch]
+        return [
+            partial(stages.render, item.photo, p.ab, strength, output_dtype(item.photo, self.settings.fmt))
+            for item, p in zip(batch, predictions, strict=True)
+        ]
+
+    def _write(self, item: _Admitted, render: Callable[[], np.ndarray]) -> FileResult | None:
+        """Write thread: merge, encode, record. None when an earlier write has stopped the batch."""
+        if self.stopped.is_set():
+            return None
+        job = item.job
+        try:
+            pixels = render()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", MetadataWarning)
-                written = write_photo(rgb, photo, out, self.settings.fmt, overwrite=True)
-            manifest.record(job, written, digest, self.settings)
-            notes = photo.meta.warnings + [str(w.message) for w in caught]
+                written = write_photo(pixels, item.photo, item.out, self.settings.fmt, overwrite=True)
+            self.manifest.record(job, written, item.digest, self.settings)
+            # catch_warnings is process-wide: keep only the writer's own, not another thread's
+            notes = item.photo.meta.warnings + [
+                str(w.message) for w in caught if issubclass(w.category, MetadataWarning)
+            ]
             return FileResult(job.source, written, "done", "; ".join(notes))
-        except DiskFullError as exc:
-            return FileResult(job.source, None, "failed", str(exc), stop_batch=True)
-        except ColorSphereError as exc:
-            return FileResult(job.source, None, "failed", str(exc))
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                return FileResult(
-                    job.source,
-                    None,
-                    "failed",
-                    f"disk full while writing {out or outdir}; free space or choose another destination",
-                    stop_batch=True,
-                )
-            return FileResult(job.source, None, "failed", f"{job.source}: {exc.strerror or exc}")
-        except MemoryError:
-            return FileResult(
-                job.source,
-                None,
-                "failed",
-                f"{job.source}: not enough memory for this image; close other programs and retry",
-            )
+        except _HANDLED as exc:
+            result = _failure(job, exc, item.out)
+            if result.stop_batch:
+                self.stopped.set()
+            return result
+
+    def _collect_writes(self, limit: int) -> None:
+        """Report finished writes in order, waiting until at most `limit` are still pending."""
+        while self.writes and (len(self.writes) > limit or self.writes[0][1].done()):
+            index, pending = self.writes.popleft()
+            result = pending.result()
+            if result is not None:
+                self._deliver(index, result)
+
+    def _deliver(self, index: int, result: FileResult) -> None:
+        self.summary.results.append(result)
+        write_report(self.outdir, self.summary.results)
+        self.runner.on_result(result, index, len(self.jobs))
+        if result.status == "failed" and result.stop_batch:
+            self.summary.stopped_reason = result.message
+            self.stopped.set()

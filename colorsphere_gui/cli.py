@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     col.add_argument("--strength", type=float, default=1.0, help="colour strength, 0 (grey) to 2 (default 1)")
     col.add_argument(
+        "--redo", action="store_true", help="colorize again photos whose output is already up to date"
+    )
+    col.add_argument(
         "--overwrite",
         action="store_true",
         help="replace existing files in the output folder that ColorSphere did not write",
@@ -94,6 +97,7 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         include_colour=args.include_colour,
         strength=args.strength,
         overwrite=args.overwrite,
+        resume=not args.redo,
     )
     bar = tqdm(total=len(jobs), unit="photo", file=sys.stderr, dynamic_ncols=True)
 

@@ -207,7 +207,7 @@ class BatchDialog(QDialog):
             fmt=self.format.currentData(),
             include_colour=not self.skip_colour.isChecked(),
             strength=self.strength.value() / 100.0,
-            overwrite=not self.resume.isChecked(),
+            resume=self.resume.isChecked(),
         )
         request = BatchRequest(
             source,
@@ -216,7 +216,6 @@ class BatchDialog(QDialog):
             self._device(),
             settings,
             self.subfolders.isChecked(),
-            self.resume.isChecked(),
         )
         self.files.clear()
         self._rows.clear()

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtGui import QImage
 
-from colorsphere_gui.batch import MANIFEST_NAME, BatchRunner, BatchSettings, BatchSummary, discover
+from colorsphere_gui.batch import BatchRunner, BatchSettings, BatchSummary, discover
 from colorsphere_gui.core.color import merge_l_ab
 from colorsphere_gui.core.errors import ColorSphereError
 from colorsphere_gui.core.metrics import mse, psnr, ssim
@@ -305,7 +305,6 @@ class BatchRequest:
     device: str
     settings: BatchSettings
     subfolders: bool
-    resume: bool
 
 
 def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
@@ -313,15 +312,10 @@ def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
 
     def run(ctx: TaskContext) -> BatchSummary:
         ctx.step("Looking for photos")
-        jobs = discover([req.source], req.dest)
-        if not req.subfolders:
-            jobs = [job for job in jobs if job.relative.parent == Path(".")]
+        jobs = discover([req.source], req.dest, recursive=req.subfolders)
         ctx.emit("jobs", jobs)
         ctx.step("Loading the model")
         colorizer = pool.get(req.model, req.device)
-        if not req.resume:
-            # Start over: forget which outputs are up to date, so that every photo is colorized again.
-            (req.dest / MANIFEST_NAME).unlink(missing_ok=True)
         ctx.step("Colorizing")
         runner = BatchRunner(
             colorizer.colorize,
