@@ -34,6 +34,8 @@ EXCLUDES = [
     "matplotlib",
     "IPython",
     "skimage",
+    "scipy",
+    "pandas",
     "colorizers",
     "pytest",
     "pytestqt",

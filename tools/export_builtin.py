@@ -1,10 +1,11 @@
 """Turn a training checkpoint into the shipped built-in weights.
 
 The annealed-mean temperature is picked here, after training, on photos the user names (the training
-split's natural scenes by default in the model card): the lowest temperature whose colour spread stays
-within `--max-spread` of the truth's, since lower temperatures give more vivid colour until it turns
-garish. Parameters are stored in float16 (half the size, no measurable change in output); the
-temperature and the bin centres stay float32. Prints the registry facts (file name, SHA-256, size).
+split's natural scenes in the model card): the highest temperature whose colour spread reaches
+`--min-spread` of the truth's. Lower temperatures give more vivid colour until it turns garish and
+blotchy, so the safest temperature that is vivid enough wins. Parameters are stored in float16
+(half the size, no measurable change in output); the temperature and the bin centres stay float32.
+Prints the registry facts (file name, SHA-256, size).
 
     python tools/export_builtin.py runs/builtin/checkpoint.pt ../shared/data/train/bsds500_train
 """
@@ -75,24 +76,25 @@ def main() -> None:
     p.add_argument("tune_folder", type=Path, help="colour photos used to pick the temperature")
     p.add_argument("--out-dir", type=Path, default=Path("models"))
     p.add_argument(
-        "--short-side", type=int, default=256, help="the model's working size (registry input_size)"
+        "--short-side", type=int, default=128, help="the model's working size (registry input_size)"
     )
     p.add_argument("--limit", type=int, default=120)
-    p.add_argument("--max-spread", type=float, default=1.0)
-    p.add_argument("--temperatures", default="0.25,0.3,0.35,0.4,0.45,0.5,0.6,0.7")
+    p.add_argument("--min-spread", type=float, default=0.85)
+    p.add_argument("--temperatures", default="0.25,0.3,0.35,0.4,0.45,0.5,0.6,0.7,0.85,1.0")
     args = p.parse_args()
 
     model = BuiltinColorizer().eval()
     state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
     model.load_state_dict(state.get("model", state))
     items = network_inputs(args.tune_folder, args.short_side, args.limit)
+    temperatures = sorted((float(x) for x in args.temperatures.split(",")), reverse=True)
     chosen = None
-    for t in sorted(float(x) for x in args.temperatures.split(",")):
+    for t in temperatures:
         s = scores(model, items, t)
         print(f"T={t:.2f} " + " ".join(f"{k}={v:+.3f}" for k, v in s.items()), flush=True)
-        if chosen is None and s["spread_ratio"] <= args.max_spread:
+        if chosen is None and s["spread_ratio"] >= args.min_spread:
             chosen = t
-    chosen = chosen if chosen is not None else max(float(x) for x in args.temperatures.split(","))
+    chosen = chosen if chosen is not None else temperatures[-1]
     model.temperature.fill_(chosen)
 
     sd = {

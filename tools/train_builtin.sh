@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Replays the training run that produced the shipped built-in weights, segment by segment (the run was
-# resumed twice with a shorter schedule to fit the session, and sampling was rebalanced towards natural
+# resumed three times with a shorter schedule to fit the session, and sampling was rebalanced towards natural
 # scenes from step 500). Training is seeded per step, so each segment draws the batches it drew then.
 # Usage: tools/train_builtin.sh DATA_DIR [RUN_DIR]     (DATA_DIR: ../shared/data/train)
 # Then:  .venv/bin/python tools/export_builtin.py RUN_DIR/checkpoint.pt DATA_DIR/bsds500_train
@@ -16,4 +16,5 @@ shares="scenes=0.35,bsds500_train=0.05,people_scenes=0.04,people_fullbody=0.10,f
 shares+=",faces_utk=0.10,portraits_wiki=0.14,faces_stirling=0.04"
 "${train[@]}" --steps 3000 --val-every 250 --stop-after 250
 "${train[@]}" --steps 2600 --val-every 250 --stop-after 500
-"${train[@]}" --steps 1900 --val-every 250 --folder-shares "$shares"
+"${train[@]}" --steps 1900 --val-every 250 --folder-shares "$shares" --stop-after 750
+"${train[@]}" --steps 1700 --val-every 250 --folder-shares "$shares"
