@@ -48,7 +48,7 @@ def reference_net(name: str, seed: int = 0) -> torch.nn.Module:
         # Random init gives a flat softmax and near-zero ab; sharpen it as trained weights are.
         if name == "eccv16":
             net.model_out.weight.uniform_(-1, 1)
-            net.model8[6].weight.mul_(30)
+            net.model8[6].weight.mul_(100)
         else:
             net.model_out[0].weight.mul_(20)
     return calibrated(net, seed)
