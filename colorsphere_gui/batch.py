@@ -190,7 +190,7 @@ class Stages(Protocol):
     """A colorizer split into the steps that BatchRunner overlaps (engine.Colorizer is one).
 
     `prepare` runs on the read thread, `predict_inputs` on the calling thread (up to `batch_size`
-    photos of one size per forward pass), `render` on the write thread, straight into the output's
+    photos of one input size at once), `render` on the write thread, straight into the output's
     integer depth.
     """
 
@@ -259,8 +259,9 @@ class BatchRunner:
     write thread encodes the previous result. On a 2-core machine the codecs then run beside the
     network instead of in turn with it. When `colorize` is the colorize method of a Stages object (the
     CLI and the GUI pass engine.Colorizer's), its stages are used instead: the network input is made on
-    the read thread, photos share forward passes, and the full-resolution merge runs on the write
-    thread. Results, report and manifest still come in job order, on the calling thread.
+    the read thread, the network takes photos in pairs (engine.Colorizer runs them side by side), and
+    the full-resolution merge runs on the write thread. Results, report and manifest still come in job
+    order, on the calling thread.
     """
 
     def __init__(
@@ -331,17 +332,19 @@ class _Run:
                 self._deliver(index, first)
                 continue
             batch = [first]
-            while len(batch) < self.batch and self.reads and self.reads[0][2].done():
+            # Waiting for the next read (a tenth of the network's time) beats running the network short.
+            while len(batch) < self.batch and self.reads:
                 item = self.reads[0][2].result()
                 if not isinstance(item, _Admitted) or item.net_input.shape != first.net_input.shape:
                     break
                 batch.append(item)
                 self.reads.popleft()
+            self._read_ahead()  # the next batch is read while this one is in the network
             self._colorize(batch)
 
     def _read_ahead(self) -> None:
-        """Keep the read thread one batch ahead: enough to fill a forward pass, little memory."""
-        while self.next_job < len(self.jobs) and len(self.reads) < self.batch + 1:
+        """Keep the read thread one batch ahead: enough to fill the next batch, little memory."""
+        while self.next_job < len(self.jobs) and len(self.reads) < self.batch:
             job = self.jobs[self.next_job]
             self.reads.append((self.next_job, job, self.reader.submit(self._admit, self.next_job, job)))
             self.next_job += 1
@@ -351,7 +354,8 @@ class _Run:
         out: Path | None = None
         try:
             digest = file_digest(job.source)
-            current = self.manifest.current_output(job, digest, self.settings)
+            settings = self.settings
+            current = self.manifest.current_output(job, digest, settings) if settings.resume else None
             if current is not None:
                 return FileResult(job.source, current, "done", "up to date; not rewritten")
             photo = read_photo(job.source)

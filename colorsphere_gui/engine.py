@@ -7,10 +7,16 @@ the input's L; only ab comes from the network.
 
 from __future__ import annotations
 
+import os
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -19,11 +25,15 @@ from PIL import Image
 from colorsphere_gui.core.color import luminance
 from colorsphere_gui.core.errors import DeviceError
 from colorsphere_gui.core.photo import Photo
-from colorsphere_gui.core.upsample import merge_to_rgb
+from colorsphere_gui.core.upsample import merge_pixels
 from colorsphere_gui.models.registry import DEFAULT_MODEL, ModelSpec, get_spec
 from colorsphere_gui.models.weights import load_model
 
+T = TypeVar("T")
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+# Photos that predict_inputs takes at once in a batch job: two lanes on a CPU (see _Lanes), or two
+# photos per forward pass on a GPU, where the CPU stages around the network are the bottleneck anyway.
+BATCH_SIZE = 2
 
 
 def resolve_device(choice: str = "auto") -> torch.device:
@@ -57,10 +67,28 @@ def network_size(spec: ModelSpec, width: int, height: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def network_input(rgb8: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """L of the photo resized as Zhang et al. do it: PIL's antialiased bicubic on 8-bit RGB, then Lab."""
-    small = np.asarray(Image.fromarray(rgb8).resize(size, resample=Image.Resampling.BICUBIC))
+def network_input(pixels8: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """L of the photo resized as Zhang et al. do it: PIL's antialiased bicubic on 8-bit pixels, then Lab.
+
+    Grey (HxW) pixels are resized as one channel: PIL filters every channel with the same integer
+    weights, so the result equals Zhang's three identical channels at a third of the cost.
+    """
+    small = np.asarray(Image.fromarray(pixels8).resize(size, resample=Image.Resampling.BICUBIC))
     return luminance(small)
+
+
+def pixels8(photo: Photo) -> np.ndarray:
+    """The photo at 8 bits, grey kept single-channel; 16 bits are rounded as Photo.rgb8 rounds them."""
+    p = photo.grey_pixels
+    if p is None:
+        return photo.rgb8()
+    return ((p.astype(np.uint32) + 128) // 257).astype(np.uint8) if p.dtype == np.uint16 else p
+
+
+def _merge_source(photo: Photo) -> np.ndarray:
+    """The pixels L is taken from: one channel where the photo is grey, whatever its file layout."""
+    grey = photo.grey_pixels
+    return photo.pixels if grey is None else grey
 
 
 def _is_gpu_failure(exc: BaseException) -> bool:
@@ -68,6 +96,36 @@ def _is_gpu_failure(exc: BaseException) -> bool:
         return True
     text = str(exc)
     return isinstance(exc, RuntimeError) and any(k in text for k in ("CUDA", "cuDNN", "MPS", "out of memory"))
+
+
+class _Lanes:
+    """Threads that each run a whole forward pass on their own share of the CPU cores.
+
+    On 2 cores, one forward pass on both cores stalls whenever a batch job's read or write thread takes
+    a core: every layer's parallel region waits for its slowest thread. Two single-threaded passes side
+    by side lose only what the other threads actually use, and need no barrier at all (measured in
+    docs/PERFORMANCE.md: ECCV16 0.385 s per photo against 0.413 s on an idle machine, more under load).
+    """
+
+    def __init__(self, count: int) -> None:
+        threads = max(1, (os.cpu_count() or 1) // count)
+        self._pool = ThreadPoolExecutor(count, thread_name_prefix="colorsphere-lane")
+        all_started = threading.Barrier(count)  # so that each task below runs on its own thread
+        previous = torch.get_num_threads()
+
+        def claim() -> None:
+            torch.get_num_threads()  # torch sets a thread's count on its first use: let it happen now
+            torch.set_num_threads(threads)
+            all_started.wait()
+
+        for started in [self._pool.submit(claim) for _ in range(count)]:
+            started.result()
+        # set_num_threads also set the default for threads yet to start: give the others theirs back
+        torch.set_num_threads(previous)
+
+    def map(self, calls: Iterable[Callable[[], T]]) -> list[T]:
+        """Run the calls, as many at once as there are lanes; results in order."""
+        return list(self._pool.map(lambda call: call(), calls))
 
 
 @dataclass
@@ -90,35 +148,95 @@ class Colorizer:
         self._warned_fallback = False
         self._net = load_model(self.spec.name, device=str(self.device))
         self._cpu_net: torch.nn.Module | None = self._net if self.device.type == "cpu" else None
+        self.batch_size = BATCH_SIZE
+        self._lanes: _Lanes | None = None
 
     @property
     def device_description(self) -> str:
         return describe_device(self.device)
 
+    def prepare(self, photo: Photo) -> np.ndarray:
+        """The network's input for the photo (L at the working size): cheap, so that a batch job can
+        make the next one on another thread while the network is busy."""
+        small = pixels8(photo)
+        return network_input(small, network_size(self.spec, small.shape[1], small.shape[0]))
+
     def predict(self, photo: Photo) -> Prediction:
         """Run the network on the photo's luminance at the model's working size."""
-        name = photo.path.name if photo.path else "photo"
-        return self.predict_rgb8(photo.rgb8(), name)
+        return self.predict_inputs([self.prepare(photo)], [photo.path.name if photo.path else "photo"])[0]
 
     def predict_rgb8(self, rgb8: np.ndarray, name: str = "photo") -> Prediction:
-        """The same, from an 8-bit RGB rendering (grey tiled to three channels); `name` is for warnings."""
-        l_small = network_input(rgb8, network_size(self.spec, rgb8.shape[1], rgb8.shape[0]))
+        """The same, from an 8-bit rendering (RGB, or grey as HxW); `name` is for warnings."""
+        size = network_size(self.spec, rgb8.shape[1], rgb8.shape[0])
+        return self.predict_inputs([network_input(rgb8, size)], [name])[0]
+
+    def predict_inputs(self, inputs: Sequence[np.ndarray], names: Sequence[str]) -> list[Prediction]:
+        """Predictions for prepared inputs: side by side on CPU lanes, else those of one size sharing a
+        forward pass; `names` are for warnings."""
+        if self.device.type == "cpu" and len(inputs) > 1:
+            if self._lanes is None:
+                self._lanes = _Lanes(BATCH_SIZE)
+            calls = [partial(self._predict_group, [x], name) for x, name in zip(inputs, names, strict=True)]
+            return [predictions[0] for predictions in self._lanes.map(calls)]
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, l_small in enumerate(inputs):
+            groups.setdefault(l_small.shape, []).append(i)
+        results: list[Prediction] = [None] * len(inputs)  # type: ignore[list-item]
+        for members in groups.values():
+            predictions = self._predict_group([inputs[i] for i in members], names[members[0]])
+            for i, prediction in zip(members, predictions, strict=True):
+                results[i] = prediction
+        return results
+
+    def _predict_group(self, inputs: Sequence[np.ndarray], name: str) -> list[Prediction]:
+        """One forward pass over inputs of one size."""
+        ab, device = self._run_with_fallback(np.stack(inputs), name)
+        return [Prediction(ab[row], device) for row in range(len(inputs))]
+
+    def render(
+        self, photo: Photo, ab: np.ndarray, strength: float = 1.0, dtype: type[np.generic] = np.float32
+    ) -> np.ndarray:
+        """The photo's own L with ab at full resolution: float32 in [0, 1], or already rounded to
+        uint8/uint16, which is what the writer stores (a quarter or half of float32's memory)."""
+        out = np.empty((*photo.pixels.shape[:2], 3), dtype=dtype)
+        return merge_pixels(_merge_source(photo), ab, strength, out)
+
+    def colorize(self, photo: Photo, strength: float = 1.0) -> np.ndarray:
+        """RGB float32 in [0, 1] at the photo's full resolution."""
+        return self.render(photo, self.predict(photo).ab, strength)
+
+    def preview(
+        self, photo: Photo, max_side: int = 1600, strength: float = 1.0, prediction: Prediction | None = None
+    ) -> tuple[np.ndarray, Prediction]:
+        """A screen-sized colour version (uint8 RGB, longer side at most max_side) and the prediction,
+        so that a viewer shows colour in well under a second and keeps the prediction for the full-size
+        render. The network sees exactly what it sees for the full result (its input is made from the
+        full-resolution pixels), so the colours do not shift when the full render replaces the preview;
+        only L is taken from a downscaled copy."""
+        if prediction is None:
+            prediction = self.predict(photo)
+        h, w = photo.pixels.shape[:2]
+        scale = min(1.0, max_side / max(h, w))
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        pixels = _merge_source(photo)
+        small = pixels if scale == 1.0 else cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+        out = np.empty((size[1], size[0], 3), dtype=np.uint8)
+        return merge_pixels(small, prediction.ab, strength, out), prediction
+
+    def _run_with_fallback(self, batch: np.ndarray, name: str) -> tuple[np.ndarray, str]:
         try:
-            return Prediction(self._run(self._net, self.device, l_small), self.device_description)
+            return self._run(self._net, self.device, batch), self.device_description
         except (RuntimeError, torch.cuda.OutOfMemoryError) as exc:
             if self.device.type == "cpu" or not _is_gpu_failure(exc):
                 raise
             self._fallback_warning(name, exc)
-            return Prediction(self._run(self._cpu(), torch.device("cpu"), l_small), "CPU (GPU failed)")
+            return self._run(self._cpu(), torch.device("cpu"), batch), "CPU (GPU failed)"
 
-    def colorize(self, photo: Photo, strength: float = 1.0) -> np.ndarray:
-        """RGB float32 in [0, 1] at the photo's full resolution."""
-        return merge_to_rgb(photo.luminance(), self.predict(photo).ab, strength)
-
-    def _run(self, net: torch.nn.Module, device: torch.device, l_small: np.ndarray) -> np.ndarray:
-        """ab at the network's input size: a smaller output (ECCV16's quarter size) is first upsampled
-        bilinearly to it, exactly as Zhang et al.'s pipeline does before its own resize to full size."""
-        tensor = torch.from_numpy(l_small)[None, None].to(device)
+    def _run(self, net: torch.nn.Module, device: torch.device, batch: np.ndarray) -> np.ndarray:
+        """ab (N x h x w x 2) at the network's input size: a smaller output (ECCV16's quarter size) is
+        first upsampled bilinearly to it, exactly as Zhang et al.'s pipeline does before its own resize
+        to full size."""
+        tensor = torch.from_numpy(batch)[:, None].to(device)
         with torch.inference_mode():
             if device.type == "cuda" and self.spec.fp16_safe:
                 with torch.autocast("cuda", dtype=torch.float16):
@@ -128,7 +246,7 @@ class Colorizer:
             ab = ab.float()
             if ab.shape[-2:] != tensor.shape[-2:]:
                 ab = F.interpolate(ab, size=tensor.shape[-2:], mode="bilinear", align_corners=False)
-        return ab[0].permute(1, 2, 0).cpu().numpy()
+        return ab.permute(0, 2, 3, 1).cpu().numpy()
 
     def _cpu(self) -> torch.nn.Module:
         if self._cpu_net is None:

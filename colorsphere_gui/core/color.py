@@ -48,6 +48,12 @@ def _linear_lut(levels: int) -> np.ndarray:
     return srgb_to_linear(np.arange(levels, dtype=np.float32) / np.float32(levels - 1))
 
 
+@lru_cache(maxsize=2)
+def _grey_l_lut(levels: int) -> np.ndarray:
+    """L of every grey level, computed by the same float32 maths as for RGB, so results are identical."""
+    return _l_from_y(_linear_lut(levels))
+
+
 def luminance(pixels: np.ndarray) -> np.ndarray:
     """Exact CIE L (float32, [0, 100]) of grey (HxW) or RGB (HxWx3) pixels.
 
@@ -55,6 +61,10 @@ def luminance(pixels: np.ndarray) -> np.ndarray:
     fast; float pixels are taken as [0, 1]. OpenCV's own float Lab conversion approximates L to about
     0.2, which is visible after a sharp network, so L is computed here the way scikit-image does.
     """
+    if pixels.ndim == 2 and pixels.dtype == np.uint8:  # a grey scan: one table look-up per pixel
+        return cv2.LUT(pixels, _grey_l_lut(256))
+    if pixels.ndim == 2 and pixels.dtype == np.uint16:
+        return _grey_l_lut(65536)[pixels]
     if pixels.dtype == np.uint8:
         lin = cv2.LUT(pixels, _linear_lut(256))
     elif pixels.dtype == np.uint16:

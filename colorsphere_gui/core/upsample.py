@@ -2,16 +2,25 @@
 
 The bilinear weights reproduce torch's `interpolate(mode="bilinear", align_corners=False)` (what
 Zhang et al.'s pipeline uses), computed separably so that a 48-megapixel scan never needs a
-full-resolution ab or Lab array in memory at once: only the RGB result is full size.
+full-resolution ab or Lab array in memory at once: only the result is full size, and it can be the
+8- or 16-bit image the writer wants rather than float32 (a quarter or half the memory, and no
+separate quantisation pass).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import cv2
 import numpy as np
 
-from colorsphere_gui.core.color import lab_to_rgb
+from colorsphere_gui.core.color import lab_to_rgb, luminance
 
+# 512 rows of a 4000-pixel-wide scan keep each float32 temporary at 8 MB: large enough that OpenCV's
+# per-call overhead vanishes, small enough to stay in cache-friendly, bounded memory.
 STRIP_ROWS = 512
+
+LSource = Callable[[int, int], np.ndarray]
 
 
 def _source_taps(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -30,26 +39,89 @@ def resize_columns(ab: np.ndarray, width: int) -> np.ndarray:
     return ab[:, i0] * (1.0 - wt) + ab[:, i1] * wt
 
 
+class _RowResizer:
+    """Bilinear resize along y of column-resized ab, one strip of output rows at a time.
+
+    Output row y is P[i] + w_y * (P[i + 1] - P[i]) with i = floor of its source position; the dozen or
+    so output rows that share an i are written by one broadcast multiply-add, so no full-strip gather
+    or temporary is made (NumPy's gather-multiply-add made five).
+    """
+
+    def __init__(self, cols: np.ndarray, height: int) -> None:
+        self.planes = [np.ascontiguousarray(cols[..., c]) for c in range(cols.shape[2])]
+        # the last source row's difference is zero: clamped rows past it repeat it whatever their weight
+        self.steps = [np.diff(p, axis=0, append=p[-1:]) for p in self.planes]
+        self.r0, _, self.wr = _source_taps(height, cols.shape[0])
+
+    def rows(self, top: int, bottom: int) -> list[np.ndarray]:
+        if self.planes[0].shape[0] == len(self.r0):  # already full height (the GUI's banded render)
+            return [plane[top:bottom] for plane in self.planes]
+        r0, w = self.r0[top:bottom], self.wr[top:bottom, None]
+        starts = np.flatnonzero(np.diff(r0, prepend=-1))
+        ends = np.append(starts[1:], len(r0))
+        out = []
+        for plane, step in zip(self.planes, self.steps, strict=True):
+            strip = np.empty((bottom - top, plane.shape[1]), dtype=np.float32)
+            for s, e in zip(starts, ends, strict=True):
+                i = r0[s]
+                np.multiply(w[s:e], step[i], out=strip[s:e])
+                strip[s:e] += plane[i]
+            out.append(strip)
+        return out
+
+
+def _quantise_into(rgb: np.ndarray, out: np.ndarray) -> None:
+    """Scale [0, 1] float to out's integer depth, rounding to nearest and saturating, in one OpenCV pass."""
+    top = float(np.iinfo(out.dtype).max)
+    depth = cv2.CV_8U if out.dtype == np.uint8 else cv2.CV_16U
+    flat = rgb.reshape(rgb.shape[0], -1)  # one channel, so that the scalar scales every value
+    dst = out.reshape(flat.shape)
+    result = cv2.multiply(flat, top, dst=dst, dtype=depth)
+    if result is not dst:  # OpenCV allocates anew only for a buffer it cannot use as it is
+        dst[...] = result
+
+
+def _merge(l_rows: LSource, height: int, width: int, ab_small: np.ndarray, strength: float,
+           out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        out = np.empty((height, width, 3), dtype=np.float32)
+    if out.shape != (height, width, 3) or out.dtype not in (np.float32, np.uint8, np.uint16):
+        raise ValueError(f"out must be {height}x{width}x3 float32, uint8 or uint16: {out.shape} {out.dtype}")
+    if out.dtype != np.float32 and not out.flags.c_contiguous:
+        raise ValueError("an integer out must be C-contiguous: OpenCV rounds straight into it")
+    cols = resize_columns(ab_small.astype(np.float32) * np.float32(strength), width)
+    resizer = _RowResizer(cols, height)
+    for top in range(0, height, STRIP_ROWS):
+        bottom = min(top + STRIP_ROWS, height)
+        a, b = resizer.rows(top, bottom)
+        lab = cv2.merge([np.ascontiguousarray(l_rows(top, bottom), dtype=np.float32), a, b])
+        if out.dtype == np.float32:
+            out[top:bottom] = lab_to_rgb(lab)
+        else:
+            _quantise_into(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB), out[top:bottom])
+    return out
+
+
 def merge_to_rgb(
     l_full: np.ndarray, ab_small: np.ndarray, strength: float = 1.0, out: np.ndarray | None = None
 ) -> np.ndarray:
-    """RGB float32 (H x W x 3, [0, 1]) from full-resolution L and ab at any smaller size.
+    """RGB (H x W x 3) from full-resolution L and ab at any smaller size.
 
-    `strength` scales chroma (1 = the model's colour, 0 = the grey original), which lets a front end
-    adjust colour without running the network again.
+    Float32 in [0, 1] by default; pass a uint8 or uint16 `out` to get the rounded integer image
+    directly. `strength` scales chroma (1 = the model's colour, 0 = the grey original), which lets a
+    front end adjust colour without running the network again.
     """
     height, width = l_full.shape
-    cols = resize_columns(ab_small.astype(np.float32) * np.float32(strength), width)
-    r0, r1, wr = _source_taps(height, ab_small.shape[0])
-    if out is None:
-        out = np.empty((height, width, 3), dtype=np.float32)
-    lab = np.empty((min(STRIP_ROWS, height), width, 3), dtype=np.float32)
-    for top in range(0, height, STRIP_ROWS):
-        bottom = min(top + STRIP_ROWS, height)
-        n = bottom - top
-        w = wr[top:bottom, None, None]
-        strip = lab[:n]
-        strip[..., 0] = l_full[top:bottom]
-        strip[..., 1:] = cols[r0[top:bottom]] * (1.0 - w) + cols[r1[top:bottom]] * w
-        out[top:bottom] = lab_to_rgb(strip)
-    return out
+    return _merge(lambda top, bottom: l_full[top:bottom], height, width, ab_small, strength, out)
+
+
+def merge_pixels(
+    pixels: np.ndarray, ab_small: np.ndarray, strength: float = 1.0, out: np.ndarray | None = None
+) -> np.ndarray:
+    """merge_to_rgb for a photo's own pixels: L is computed strip by strip as it is needed.
+
+    The same result as merge_to_rgb(luminance(pixels), ...), without ever holding the full-size float L
+    (48 MB for 12 megapixels) or making a separate pass over the image for it.
+    """
+    height, width = pixels.shape[:2]
+    return _merge(lambda top, bottom: luminance(pixels[top:bottom]), height, width, ab_small, strength, out)

@@ -7,7 +7,9 @@ photographer, caption, ICC profile, resolution) is still there in the colour ver
 Containers: the source's by default. BMP sources become PNG (BMP carries no EXIF, XMP or reliable
 ICC, and PNG is as lossless); WebP stays WebP, written lossless so that no new generation loss is added.
 JPEG is written at quality 95 with 4:4:4 chroma: colour is the whole point of the output, and 4:2:0
-would halve its resolution once more on top of the network's low-resolution ab.
+would halve its resolution once more on top of the network's low-resolution ab. Huffman tables are
+not optimised: that second pass would make files about 7% smaller with the same pixels, but it triples
+the encoder's time, the largest CPU cost of a batch after the network (docs/PERFORMANCE.md).
 TIFF is written uncompressed by tifffile at 8 or 16 bits: what scanners produce and every reader opens
 (deflate with a predictor halves the size but encodes at under 10 MB/s on one core).
 PNG pixels are encoded by OpenCV (Pillow cannot write 16-bit RGB) and the metadata chunks are added here.
@@ -78,12 +80,20 @@ def output_path(dest: Path | str, container: str) -> Path:
     return dest if dest.suffix.lower() in _SUFFIXES[container] else dest.with_suffix(_SUFFIXES[container][0])
 
 
+def output_dtype(source: Photo, fmt: str | None = None) -> type[np.unsignedinteger]:
+    """The integer type write_photo stores for this source and format: uint16 only where both the
+    source and the container have 16 bits. Merging straight into it skips a float32 image."""
+    sixteen = source.pixels.dtype == np.uint16 and output_format(source, fmt) in _SIXTEEN_BIT
+    return np.uint16 if sixteen else np.uint8
+
+
 def write_photo(
     rgb: np.ndarray, source: Photo, dest: Path | str, fmt: str | None = None, *, overwrite: bool = False
 ) -> Path:
-    """Write rgb (float32 HxWx3 in [0, 1], full resolution) with source's depth, alpha and metadata.
+    """Write rgb (HxWx3 at full resolution) with source's depth, alpha and metadata.
 
-    Returns the path written, whose suffix may differ from dest's (see output_path). Losses the
+    rgb is float32 in [0, 1], or already rounded to uint8/uint16 (see output_dtype). Returns the path
+    written, whose suffix may differ from dest's (see output_path). Losses the
     container forces (alpha or 16 bits in JPEG, a grey ICC profile on colour pixels) are reported as
     MetadataWarning; failures as ImageWriteError naming the file and the fix.
     """
@@ -98,7 +108,7 @@ def write_photo(
     if sixteen and container not in _SIXTEEN_BIT:
         _warn(dest, f"16-bit source written as 8-bit {container}")
         sixteen = False
-    pixels = _quantise(rgb, np.uint16 if sixteen else np.uint8)
+    pixels = _to_depth(rgb, np.uint16 if sixteen else np.uint8)
     alpha = source.alpha
     if alpha is not None and container == "JPEG":
         _warn(dest, "JPEG has no transparency: the alpha channel is dropped")
@@ -149,6 +159,16 @@ class _Parts:
 
 def _warn(dest: Path, what: str) -> None:
     warnings.warn(f"{dest}: {what}", MetadataWarning, stacklevel=3)
+
+
+def _to_depth(rgb: np.ndarray, dtype: type[np.unsignedinteger]) -> np.ndarray:
+    if rgb.dtype == dtype:
+        return rgb
+    if rgb.dtype == np.uint16:  # to 8 bits, rounded as Photo.rgb8 does
+        return ((rgb.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    if rgb.dtype == np.uint8:
+        return rgb.astype(np.uint16) * np.uint16(257)
+    return _quantise(rgb, dtype)
 
 
 def _quantise(rgb: np.ndarray, dtype: type[np.unsignedinteger]) -> np.ndarray:
@@ -279,7 +299,7 @@ def _fit_jpeg_segments(p: _Parts) -> None:
 def _encode_jpeg(fh: BinaryIO, p: _Parts) -> None:
     extra = _photoshop_app13(p.iptc) if p.iptc else b""
     p.pillow_image().save(
-        fh, "JPEG", quality=JPEG_QUALITY, subsampling=0, optimize=True, **_pillow_meta(p), extra=extra
+        fh, "JPEG", quality=JPEG_QUALITY, subsampling=0, **_pillow_meta(p), extra=extra
     )
 
 
