@@ -174,3 +174,16 @@ def test_preview_is_screen_sized_and_keeps_the_full_results_colour(tmp_path: Pat
     assert np.abs(full - np.rint(colorizer.colorize(photo) * 255)).max() <= 1  # float32 rounding
     shrunk = full.reshape(100, 3, 150, 3, 3).mean(axis=(1, 3))
     assert np.abs(shrunk - small).mean() < 3
+
+
+def test_grey_saved_as_rgb_colorizes_exactly_like_grey(tmp_path: Path) -> None:
+    ref = reference_net("eccv16", seed=2)
+    weights.import_weights("eccv16", save_weights(ref, tmp_path / "e.pth"))
+    grey = read_photo(photo_file(tmp_path, 120, 90, seed=6, grey=True))
+    as_rgb = Photo(path=None, pixels=np.repeat(grey.pixels[..., None], 3, axis=2))
+    assert as_rgb.grey_pixels is not None and np.array_equal(as_rgb.grey_pixels, grey.pixels)
+    colorizer = engine.Colorizer("eccv16", "cpu")
+    np.testing.assert_allclose(colorizer.colorize(as_rgb), colorizer.colorize(grey), atol=1e-5)
+    tinted = as_rgb.pixels.copy()
+    tinted[0, 0, 2] ^= 1
+    assert Photo(path=None, pixels=tinted).grey_pixels is None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import cv2
@@ -113,6 +114,18 @@ class Photo:
         for y in range(0, h, rows):
             out[y : y + rows] = color.luminance(self.pixels[y : y + rows])
         return out
+
+    @cached_property
+    def grey_pixels(self) -> np.ndarray | None:
+        """HxW pixels when every pixel is neutral grey, also in an RGB file (scanners often save grey
+        that way), else None. Lab L of R = G = B is the L of that grey level, so L, the network input
+        and the merge can work on one channel instead of three."""
+        p = self.pixels
+        if p.ndim == 2:
+            return p
+        if np.array_equal(p[..., 0], p[..., 1]) and np.array_equal(p[..., 0], p[..., 2]):
+            return np.ascontiguousarray(p[..., 0])
+        return None
 
     def rgb8(self) -> np.ndarray:
         """uint8 HxWx3 rendering (grey repeated on three channels), rounded, not truncated, from 16 bits."""
