@@ -84,6 +84,22 @@ def reference_stages(path: Path, weights: Path, out_dir: Path, repeats: int = 3)
     return _median_times(steps, repeats)
 
 
+def batch_network(model: str, repeats: int = 3) -> float:
+    """Seconds per photo of the network alone as a batch runs it: two photos side by side."""
+    from colorsphere_gui.engine import Colorizer
+
+    colorizer = Colorizer(model, "cpu")
+    size = colorizer.spec.input_size
+    inputs = [np.random.default_rng(i).uniform(0, 100, (size, size)).astype(np.float32) for i in range(2)]
+
+    def steps() -> dict[str, float]:
+        clock = _Clock()
+        clock("pair", lambda: colorizer.predict_inputs(inputs, ["a", "b"]))
+        return clock.times
+
+    return _median_times(steps, repeats)["pair"] / 2
+
+
 def builtin_latency(path: Path, repeats: int = 3) -> float:
     """Issue 3's figure for the built-in model on a decoded photo: network input, network at the
     working size, L and the full-resolution merge (into 8 bits, as shown and as saved)."""

@@ -223,6 +223,15 @@ class _Admitted:
     net_input: np.ndarray | None
 
 
+def _lean(photo: Photo) -> Photo:
+    """A grey scan saved as RGB travels on as its one channel: a third of the memory while it waits in
+    the pipeline, the same output (Lab L of R = G = B is the L of that grey; the metadata is kept)."""
+    grey = photo.grey_pixels
+    if grey is None or photo.is_grey:
+        return photo
+    return Photo(path=photo.path, pixels=grey, alpha=photo.alpha, meta=photo.meta)
+
+
 def _failure(job: Job, exc: BaseException, target: Path) -> FileResult:
     """The report line for an exception a user can act on; anything else is a bug and propagates."""
     if isinstance(exc, DiskFullError):
@@ -377,7 +386,7 @@ class _Run:
                     f"{out} already exists and was not written by ColorSphere; "
                     "move it away or use --overwrite",
                 )
-            stages = self.runner.stages
+            stages, photo = self.runner.stages, _lean(photo)
             return _Admitted(index, job, photo, out, digest, stages.prepare(photo) if stages else None)
         except _HANDLED as exc:
             return _failure(job, exc, out or self.outdir)

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from colorsphere_gui import winograd
 from colorsphere_gui.core.color import luminance
 from colorsphere_gui.core.errors import DeviceError
 from colorsphere_gui.core.photo import Photo
@@ -98,6 +99,12 @@ def _is_gpu_failure(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and any(k in text for k in ("CUDA", "cuDNN", "MPS", "out of memory"))
 
 
+def _load(name: str, device: torch.device) -> torch.nn.Module:
+    """The network on the device; on a CPU, its wide 3x3 layers as Winograd convolutions (winograd.py)."""
+    net = load_model(name, device=str(device))
+    return winograd.convert(net) if device.type == "cpu" else net
+
+
 class _Lanes:
     """Threads that each run a whole forward pass on their own share of the CPU cores.
 
@@ -146,7 +153,7 @@ class Colorizer:
         self.device = resolve_device(device)
         self._warn = warn or (lambda msg: warnings.warn(msg, stacklevel=2))
         self._warned_fallback = False
-        self._net = load_model(self.spec.name, device=str(self.device))
+        self._net = _load(self.spec.name, self.device)
         self._cpu_net: torch.nn.Module | None = self._net if self.device.type == "cpu" else None
         self.batch_size = BATCH_SIZE
         self._lanes: _Lanes | None = None
@@ -250,7 +257,7 @@ class Colorizer:
 
     def _cpu(self) -> torch.nn.Module:
         if self._cpu_net is None:
-            self._cpu_net = load_model(self.spec.name, device="cpu")
+            self._cpu_net = _load(self.spec.name, torch.device("cpu"))
         return self._cpu_net
 
     def _fallback_warning(self, name: str, exc: BaseException) -> None:
