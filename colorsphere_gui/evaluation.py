@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from colorsphere_gui.core import metrics
-from colorsphere_gui.core.color import gray_to_l, rgb_to_lab
+from colorsphere_gui.core.color import gray_to_l, grey_from_l, rgb_to_lab
 from colorsphere_gui.core.errors import UsageError
 from colorsphere_gui.core.upsample import merge_to_rgb
 
@@ -52,9 +52,7 @@ class EvaluationTable:
 
 def grey_version(rgb: np.ndarray) -> np.ndarray:
     """8-bit grey with the photo's own L (what a black-and-white scan of it would hold)."""
-    lab = rgb_to_lab(rgb)
-    lab[..., 1:] = 0
-    grey = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)[..., 0]
+    grey = grey_from_l(rgb_to_lab(rgb)[..., 0])
     return np.clip(np.rint(grey * 255.0), 0, 255).astype(np.uint8)
 
 

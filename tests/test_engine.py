@@ -137,10 +137,9 @@ def test_network_size_keeps_aspect_only_when_the_model_wants_it() -> None:
     from colorsphere_gui.models.registry import get_spec
 
     assert engine.network_size(get_spec("eccv16"), 4000, 3000) == (256, 256)
-    spec = get_spec(engine.DEFAULT_MODEL)
-    if spec.keep_aspect:
-        w, h = engine.network_size(spec, 4000, 3000)
-        assert h == spec.input_size and abs(w / h - 4 / 3) < 0.01
+    spec = get_spec("builtin")
+    w, h = engine.network_size(spec, 4000, 3000)
+    assert spec.keep_aspect and h == spec.input_size and abs(w / h - 4 / 3) < 0.01
 
 
 def test_photo_without_path_can_be_colorized(tmp_path: Path) -> None:

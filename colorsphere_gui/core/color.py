@@ -86,3 +86,8 @@ def merge_l_ab(l_full: np.ndarray, ab_full: np.ndarray) -> np.ndarray:
     lab[..., 0] = l_full
     lab[..., 1:] = ab_full
     return lab_to_rgb(lab)
+
+
+def grey_from_l(l: np.ndarray) -> np.ndarray:
+    """The neutral grey (float32 HxW in [0, 1]) whose L is `l`: what a black-and-white scan would hold."""
+    return merge_l_ab(l, np.zeros(l.shape + (2,), np.float32))[..., 0]

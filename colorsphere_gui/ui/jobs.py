@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from colorsphere_gui.batch import BatchRunner, BatchSettings, BatchSummary, discover
-from colorsphere_gui.core.color import merge_l_ab
+from colorsphere_gui.core.color import grey_from_l
 from colorsphere_gui.core.errors import ColorSphereError
 from colorsphere_gui.core.metrics import mse, psnr, ssim
 from colorsphere_gui.core.monochrome import classify_tone
@@ -233,7 +233,7 @@ class Score:
 
 def greyscale(photo: Photo, l_full: np.ndarray) -> Photo:
     """The colour photo as a black-and-white scan of it would be: same L, no chroma, same depth."""
-    grey = merge_l_ab(l_full, np.zeros(l_full.shape + (2,), np.float32))[..., 0]
+    grey = grey_from_l(l_full)
     pixels = np.round(grey * photo.max_value).astype(photo.pixels.dtype)
     return Photo(path=photo.path, pixels=pixels)
 
