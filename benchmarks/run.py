@@ -39,19 +39,20 @@ ROOT = Path(__file__).resolve().parents[1]
 class ChildRun:
     wall_s: float
     peak_rss_mb: float
+    exit_code: int = 0
 
 
-def timed_child(cmd: list[str], env: dict[str, str]) -> ChildRun:
-    """Wall time and peak RSS of one subprocess (ru_maxrss is in KiB on Linux)."""
+def timed_child(cmd: list[str], env: dict[str, str], allowed_exit: tuple[int, ...] = (0,)) -> ChildRun:
+    """Wall time, peak RSS (ru_maxrss is in KiB on Linux) and exit status of one subprocess."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.returncode != 0:
+    if proc.returncode not in allowed_exit:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr}")
-    return ChildRun(wall, usage.ru_maxrss / 1024)
+    return ChildRun(wall, usage.ru_maxrss / 1024, proc.returncode)
 
 
 def seeded_weights(model: str, folder: Path) -> Path:

@@ -158,22 +158,38 @@ class Manifest:
             return None
         return output if (stat.st_size, stat.st_mtime_ns) == (entry["size"], entry["mtime"]) else None
 
+    def skip_reason(self, job: Job, digest: str) -> str | None:
+        """Why this source was skipped as a colour photo before, if its content is unchanged."""
+        with self._lock:
+            entry = self.entries.get(str(job.relative))
+        return entry.get("skipped") if entry and entry.get("source") == digest else None
+
     def owns(self, output: Path) -> bool:
         with self._lock:
             return any(e.get("output") == str(output) for e in self.entries.values())
 
     def record(self, job: Job, output: Path, digest: str, settings: BatchSettings) -> None:
         stat = output.stat()
-        with self._lock:
-            self.entries[str(job.relative)] = {
+        self._put(
+            job,
+            {
                 "output": str(output),
                 "source": digest,
                 "settings": settings.key(),
                 "size": stat.st_size,
                 "mtime": stat.st_mtime_ns,
-            }
-            text = json.dumps(self.entries, indent=1, ensure_ascii=False)
-        _atomic_text(self.path, text)
+            },
+        )
+
+    def record_skip(self, job: Job, digest: str, reason: str) -> None:
+        """A colour photo is classified once: a re-run skips it without decoding it again."""
+        self._put(job, {"source": digest, "skipped": reason})
+
+    def _put(self, job: Job, entry: dict) -> None:
+        # Held while writing too: the read and write threads both record, and the file must never go back.
+        with self._lock:
+            self.entries[str(job.relative)] = entry
+            _atomic_text(self.path, json.dumps(self.entries, indent=1, ensure_ascii=False))
 
 
 def write_report(outdir: Path, results: list[FileResult]) -> None:
@@ -205,6 +221,54 @@ class Stages(Protocol):
     ) -> np.ndarray: ...
 
 
+class SetupError(ColorSphereError):
+    """The colorizer itself could not be made (weights missing, no such device): every photo would fail
+    the same way, so the batch stops and the front end reports a set-up error, not a file's failure."""
+
+
+class OnDemand:
+    """Stages made on their first use.
+
+    A re-run over a folder that is already done colorizes nothing, and then importing torch and loading
+    a model would be most of its time; with OnDemand it only hashes and skips. Made once, from whichever
+    thread first needs it.
+    """
+
+    def __init__(self, make: Callable[[], Stages]) -> None:
+        self._make = make
+        self._stages: Stages | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def made(self) -> bool:
+        return self._stages is not None
+
+    @property
+    def batch_size(self) -> int:
+        return self._stages.batch_size if self._stages is not None else 1
+
+    def _get(self) -> Stages:
+        with self._lock:
+            if self._stages is None:
+                try:
+                    self._stages = self._make()
+                except ColorSphereError as exc:
+                    raise SetupError(str(exc)) from exc
+            return self._stages
+
+    def prepare(self, photo: Photo) -> np.ndarray:
+        return self._get().prepare(photo)
+
+    def predict_inputs(self, inputs: Sequence[np.ndarray], names: Sequence[str]) -> Sequence[Any]:
+        return self._get().predict_inputs(inputs, names)
+
+    def render(self, photo: Photo, ab: np.ndarray, strength: float, dtype: type[np.generic]) -> np.ndarray:
+        return self._get().render(photo, ab, strength, dtype)
+
+    def colorize(self, photo: Photo, strength: float) -> object:
+        return self._get().colorize(photo, strength)
+
+
 def stages_of(colorize: Callable[[Photo, float], object]) -> Stages | None:
     """The Stages behind `colorize` when it is such an object's own colorize method, else None."""
     owner = getattr(colorize, "__self__", None)
@@ -233,7 +297,10 @@ def _lean(photo: Photo) -> Photo:
 
 
 def _failure(job: Job, exc: BaseException, target: Path) -> FileResult:
-    """The report line for an exception a user can act on; anything else is a bug and propagates."""
+    """The report line for an exception a user can act on; a set-up error, or anything else (a bug),
+    propagates."""
+    if isinstance(exc, SetupError):
+        raise exc
     if isinstance(exc, DiskFullError):
         return FileResult(job.source, None, "failed", str(exc), stop_batch=True)
     if isinstance(exc, ColorSphereError):
@@ -306,13 +373,17 @@ class _Run:
     def __init__(self, runner: BatchRunner, jobs: list[Job], outdir: Path) -> None:
         self.runner, self.jobs, self.outdir = runner, jobs, outdir
         self.settings = runner.settings
-        self.batch = runner.stages.batch_size if runner.stages else 1
         self.manifest = Manifest(outdir)
         self.summary = BatchSummary()
         self.reads: deque[tuple[int, Job, Future]] = deque()
         self.writes: deque[tuple[int, Future]] = deque()
         self.stopped = threading.Event()  # a failure that every later file would repeat (disk full)
         self.next_job = 0
+
+    @property
+    def batch(self) -> int:
+        """Photos per network call; OnDemand stages know theirs only once made."""
+        return self.runner.stages.batch_size if self.runner.stages else 1
 
     def go(self) -> None:
         with (
@@ -367,16 +438,16 @@ class _Run:
             current = self.manifest.current_output(job, digest, settings) if settings.resume else None
             if current is not None:
                 return FileResult(job.source, current, "done", "up to date; not rewritten")
+            may_skip = not job.explicit and not settings.include_colour
+            if may_skip and settings.resume and (reason := self.manifest.skip_reason(job, digest)):
+                return FileResult(job.source, None, "skipped", reason)
             photo = read_photo(job.source)
-            if not job.explicit and not self.settings.include_colour:
+            if may_skip:
                 tone = classify_tone(photo)
                 if tone.kind == "colour":
-                    return FileResult(
-                        job.source,
-                        None,
-                        "skipped",
-                        f"already in colour ({tone.reason}); use --include-colour to recolorize",
-                    )
+                    reason = f"already in colour ({tone.reason}); use --include-colour to recolorize"
+                    self.manifest.record_skip(job, digest, reason)
+                    return FileResult(job.source, None, "skipped", reason)
             out = output_path(self.outdir / job.relative, output_format(photo, self.settings.fmt))
             if out.exists() and not (self.settings.overwrite or self.manifest.owns(out)):
                 return FileResult(

@@ -79,8 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_colorize(args: argparse.Namespace) -> int:
-    from colorsphere_gui.batch import BatchRunner, BatchSettings, discover
-    from colorsphere_gui.engine import Colorizer
+    from colorsphere_gui.batch import BatchRunner, BatchSettings, OnDemand, Stages, discover
 
     if not 0.0 <= args.strength <= 2.0:
         raise ColorSphereError(f"--strength {args.strength} is out of range: use a value from 0 to 2")
@@ -89,8 +88,14 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         names = ", ".join(str(p) for p in args.inputs)
         _say(f"no supported photos found in {names} (JPEG, PNG, TIFF, BMP, WebP)")
         return EXIT_USAGE
-    colorizer = Colorizer(args.model, args.device, warn=_say)
-    _say(f"model {args.model} on {colorizer.device_description}")
+
+    def make_colorizer() -> Stages:  # engine.Colorizer, imported only once a photo needs it
+        from colorsphere_gui.engine import Colorizer
+
+        colorizer = Colorizer(args.model, args.device, warn=_say)
+        _say(f"model {args.model} on {colorizer.device_description}")
+        return colorizer
+
     settings = BatchSettings(
         model=args.model,
         fmt=args.fmt,
@@ -106,14 +111,14 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         if result.status == "failed":
             _say(f"failed: {result.message}")
 
-    runner = BatchRunner(colorizer.colorize, settings, on_result, threading.Event())
+    runner = BatchRunner(OnDemand(make_colorizer).colorize, settings, on_result, threading.Event())
     try:
         summary = runner.run(jobs, args.output)
     except KeyboardInterrupt:
-        bar.close()
         _say("cancelled; finished files are kept, no partial file was left")
         return EXIT_FAILED
-    bar.close()
+    finally:
+        bar.close()
     _say(
         f"{summary.count('done')} done, {summary.count('skipped')} skipped, "
         f"{summary.count('failed')} failed; report: {args.output / 'colorsphere-report.csv'}"

@@ -163,3 +163,23 @@ def truncated_copy(source: Path, dest: Path, keep: float = 0.6) -> Path:
     data = source.read_bytes()
     dest.write_bytes(data[: int(len(data) * keep)])
     return dest
+
+
+def archive_folder(root: Path) -> Path:
+    """The issue's archive: valid scans of every kind plus a colour photo and three broken files."""
+    src = root / "scans"
+    save_tiff16(src / "tiff16" / "plate.tif", grey_ramp(48, 64, depth=16), dpi=600.0)
+    save_rotated_jpeg(src / "rotated.jpg", grey_ramp(40, 56), orientation=6)
+    grey_rgb = np.repeat(grey_ramp(40, 60)[..., None], 3, axis=2)
+    save_jpeg(src / "icc.jpg", grey_rgb, icc_profile=srgb_icc())
+    la = np.dstack([grey_ramp(32, 48), np.full((32, 48), 200, np.uint8)])
+    save_png(src / "alpha" / "la.png", la, mode="LA")
+    save_palette_png(src / "palette.png", grey_palette=True)
+    save_jpeg(src / "sepia.jpg", toned(grey_ramp(48, 64), "sepia"))
+    save_cmyk_jpeg(src / "cmyk.jpg", grey_rgb)
+    save_jpeg(src / "colour.jpg", colour_scene(48, 64))
+    save_jpeg(src / "Grand-mère" / "Zoë 1931.jpg", grey_ramp(36, 52))
+    truncated_copy(save_jpeg(root / "whole.jpg", grey_ramp(200, 300)), src / "truncated.jpg")
+    (src / "empty.jpg").write_bytes(b"")
+    (src / "notes.jpg").write_text("not a photo", encoding="utf-8")
+    return src

@@ -18,26 +18,6 @@ from colorsphere_gui.core.errors import DiskFullError
 from tests import fixtures_images as fx
 
 
-def archive(root: Path) -> Path:
-    """The issue's archive: valid scans of every kind plus a colour photo and three broken files."""
-    src = root / "scans"
-    fx.save_tiff16(src / "tiff16" / "plate.tif", fx.grey_ramp(48, 64, depth=16), dpi=600.0)
-    fx.save_rotated_jpeg(src / "rotated.jpg", fx.grey_ramp(40, 56), orientation=6)
-    grey_rgb = np.repeat(fx.grey_ramp(40, 60)[..., None], 3, axis=2)
-    fx.save_jpeg(src / "icc.jpg", grey_rgb, icc_profile=fx.srgb_icc())
-    la = np.dstack([fx.grey_ramp(32, 48), np.full((32, 48), 200, np.uint8)])
-    fx.save_png(src / "alpha" / "la.png", la, mode="LA")
-    fx.save_palette_png(src / "palette.png", grey_palette=True)
-    fx.save_jpeg(src / "sepia.jpg", fx.toned(fx.grey_ramp(48, 64), "sepia"))
-    fx.save_cmyk_jpeg(src / "cmyk.jpg", grey_rgb)
-    fx.save_jpeg(src / "colour.jpg", fx.colour_scene(48, 64))
-    fx.save_jpeg(src / "Grand-mère" / "Zoë 1931.jpg", fx.grey_ramp(36, 52))
-    fx.truncated_copy(fx.save_jpeg(root / "whole.jpg", fx.grey_ramp(200, 300)), src / "truncated.jpg")
-    (src / "empty.jpg").write_bytes(b"")
-    (src / "notes.jpg").write_text("not a photo", encoding="utf-8")
-    return src
-
-
 def digests(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -53,7 +33,7 @@ def report(outdir: Path) -> dict[str, tuple[str, str]]:
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str], int]:
     root = tmp_path_factory.mktemp("batch")
-    src = archive(root)
+    src = fx.archive_folder(root)
     before = digests(src)
     out = root / "restored"
     code = cli.main(["colorize", str(src), "-o", str(out), "--device", "cpu"])
@@ -109,7 +89,7 @@ def test_rerun_skips_everything_up_to_date_without_rewriting(first_run) -> None:
 
 
 def test_output_equal_to_source_is_refused_with_nothing_written(tmp_path: Path) -> None:
-    src = archive(tmp_path)
+    src = fx.archive_folder(tmp_path)
     before = digests(src)
     assert cli.main(["colorize", str(src), "-o", str(src)]) == 2
     assert digests(src) == before
@@ -178,7 +158,9 @@ def test_models_list_shows_builtin_installed(capsys: pytest.CaptureFixture[str])
 def test_manifest_records_settings(first_run) -> None:
     _, out, _, _ = first_run
     entries = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
-    assert all(json.loads(e["settings"])["model"] == "builtin" for e in entries.values())
+    written = [e for e in entries.values() if "output" in e]
+    assert len(written) == 8 and all(json.loads(e["settings"])["model"] == "builtin" for e in written)
+    assert [e["skipped"] for e in entries.values() if "skipped" in e] == [report(out)["colour.jpg"][1]]
 
 
 def test_redo_colorizes_up_to_date_photos_again(tmp_path: Path) -> None:
@@ -189,3 +171,56 @@ def test_redo_colorizes_up_to_date_photos_again(tmp_path: Path) -> None:
     assert cli.main(["colorize", str(photo), "-o", str(out), "--device", "cpu", "--redo"]) == 0
     assert report(out)["a.jpg"] == ("done", "")
     assert (out / "a.jpg").stat().st_mtime_ns != stamp
+
+
+def test_rerun_with_nothing_to_do_neither_decodes_nor_makes_the_colorizer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from colorsphere_gui import batch
+    from colorsphere_gui.batch import BatchRunner, BatchSettings, OnDemand, discover
+    from colorsphere_gui.engine import Colorizer
+
+    src = tmp_path / "src"
+    fx.save_jpeg(src / "a.jpg", fx.grey_ramp(30, 40))
+    fx.save_jpeg(src / "b.jpg", fx.colour_scene(30, 40))
+    out = tmp_path / "out"
+    made: list[str] = []
+
+    def make() -> Colorizer:
+        made.append("made")
+        return Colorizer(device="cpu")
+
+    def run() -> list[str]:
+        runner = BatchRunner(OnDemand(make).colorize, BatchSettings(model="builtin"))
+        return [r.status for r in runner.run(discover([src], out), out).results]
+
+    assert run() == ["done", "skipped"] and made == ["made"]
+
+    def no_decoding(path: Path) -> None:
+        raise AssertionError(f"{path} decoded again")
+
+    monkeypatch.setattr(batch, "read_photo", no_decoding)
+    assert run() == ["done", "skipped"] and made == ["made"]  # nothing decoded, no model loaded
+
+
+def test_setup_error_stops_the_batch_as_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "src"
+    for name in ("a.jpg", "b.jpg"):
+        fx.save_jpeg(src / name, fx.grey_ramp(30, 40))
+    out = tmp_path / "out"
+    assert cli.main(["colorize", str(src), "-o", str(out), "--model", "siggraph17"]) == 2
+    err = capsys.readouterr().err
+    assert "siggraph17-df00044c.pth" in err and "failed:" not in err
+    assert not [p for p in out.rglob("*.jpg")]
+
+
+def test_cli_and_batch_import_without_torch() -> None:
+    """The start-up of a re-run is Python, NumPy, Pillow and OpenCV only; torch comes with the model."""
+    import subprocess
+    import sys
+
+    code = "import sys, colorsphere_gui.cli, colorsphere_gui.batch; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

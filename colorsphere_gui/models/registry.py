@@ -4,20 +4,21 @@ A ModelSpec holds everything the rest of the app needs without loading weights: 
 from and how to verify it, how to build the network, what size it wants, whether half precision is safe,
 and how to recognise its weights by their keys (as spandrel does), so that an imported file of the wrong
 architecture can be named instead of merely refused. Adding a model is one entry in MODELS.
+
+Importing this module does not import torch (the networks are imported by their factories): the CLI
+reads the model names at start-up, and a re-run with nothing to colorize must not pay torch's import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
 from ..core.errors import WeightsError
-from .builtin import BuiltinColorizer
-from .eccv16 import ECCV16
-from .siggraph17 import SIGGRAPH17
+
+if TYPE_CHECKING:
+    from torch import nn
 
 StateDict = Mapping[str, object]
 
@@ -61,22 +62,27 @@ def has_shapes(signature: Mapping[str, tuple[int, ...]]) -> Callable[[StateDict]
 
     def detect(state_dict: StateDict) -> bool:
         return all(
-            isinstance(t := state_dict.get(key), torch.Tensor) and tuple(t.shape) == shape
-            for key, shape in signature.items()
+            tuple(getattr(state_dict.get(key), "shape", ())) == shape for key, shape in signature.items()
         )
 
     return detect
 
 
 def _eccv16() -> nn.Module:
+    from .eccv16 import ECCV16
+
     return ECCV16().eval()
 
 
 def _siggraph17() -> nn.Module:
+    from .siggraph17 import SIGGRAPH17
+
     return SIGGRAPH17().eval()
 
 
 def _builtin() -> nn.Module:
+    from .builtin import BuiltinColorizer
+
     return BuiltinColorizer().eval()
 
 
