@@ -22,6 +22,7 @@ from colorsphere_gui.core.monochrome import classify_tone
 from colorsphere_gui.core.photo import SUPPORTED_EXTENSIONS, Photo, read_photo
 from colorsphere_gui.core.upsample import merge_to_rgb, resize_columns
 from colorsphere_gui.core.writer import MetadataWarning, write_photo
+from colorsphere_gui.engine import pixels8
 
 from .imaging import THUMB_SIDE, fitted_size, float_to_rgb8, shrink, to_qimage
 from .workers import ColorizerPool, TaskContext
@@ -68,16 +69,11 @@ class Colorized:
     device: str
 
 
-def _display8(photo: Photo) -> np.ndarray:
-    rgb = photo.rgb8()
-    return np.ascontiguousarray(rgb[..., 0]) if photo.is_grey else rgb
-
-
 def load_photo(path: Path, preview_side: int) -> LoadedPhoto:
     photo = read_photo(path)
     w, h = photo.size
     l_full = photo.luminance()
-    full8 = _display8(photo)
+    full8 = pixels8(photo)  # one channel for grey, even saved as RGB: a third of the work
     preview_size = fitted_size(w, h, preview_side)
     l_preview = shrink(l_full, preview_size) if preview_size != (w, h) else l_full
     preview8 = shrink(full8, preview_size)
@@ -97,7 +93,9 @@ def load_photo(path: Path, preview_side: int) -> LoadedPhoto:
 
 
 def render(l_channel: np.ndarray, ab: np.ndarray, strength: float) -> QImage:
-    return to_qimage(float_to_rgb8(merge_to_rgb(l_channel, ab, strength)))
+    """Rounded straight into 8 bits, as the batch writes them: what is shown is what is saved."""
+    out = np.empty((*l_channel.shape, 3), np.uint8)
+    return to_qimage(merge_to_rgb(l_channel, ab, strength, out))
 
 
 def render_full(ctx: TaskContext, l_full: np.ndarray, ab: np.ndarray, strength: float) -> QImage:
@@ -114,7 +112,7 @@ def render_full(ctx: TaskContext, l_full: np.ndarray, ab: np.ndarray, strength: 
     for top in range(0, height, BAND_ROWS):
         ctx.check()
         rows = slice(top, top + BAND_ROWS)
-        out[rows] = float_to_rgb8(merge_to_rgb(l_full[rows], tall[rows], strength))
+        merge_to_rgb(l_full[rows], tall[rows], strength, out[rows])
     return to_qimage(out)
 
 
