@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -58,12 +59,18 @@ def one_run(src: Path, out: Path) -> ChildRun:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.archive", description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="8000x6000", help="size of the two big scans (default 8000x6000)")
+    parser.add_argument("--make-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     width, height = parse_size(args.size)
+    if args.make_only:
+        add_big_scans(fx.archive_folder(args.make_only), width, height)
+        return 0
     with tempfile.TemporaryDirectory(prefix="colorsphere-archive-") as tmp:
         root = Path(tmp)
-        src = fx.archive_folder(root)
-        add_big_scans(src, width, height)
+        # Made in a child: a forked child inherits this process's peak RSS, so it must stay small.
+        make = [sys.executable, "-m", "benchmarks.archive", "--size", args.size, "--make-only", str(root)]
+        subprocess.run(make, check=True, cwd=ROOT)
+        src = root / "scans"
         out = root / "restored"
         sources = snapshot(src)
         first = one_run(src, out)

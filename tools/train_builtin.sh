@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Replays the training run that produced the shipped built-in weights, segment by segment (the run was
-# resumed with a shorter schedule three times to fit a session, and sampling was rebalanced towards natural
-# scenes from step 500; a later session restarted the schedule at step 1700 and lengthened it at 3000). Training is seeded per step, so each segment draws the batches it drew then.
+# resumed three times with a shorter schedule to fit the session, and sampling was rebalanced towards natural
+# scenes from step 500). Training is seeded per step, so each segment draws the batches it drew then.
 # Usage: tools/train_builtin.sh DATA_DIR [RUN_DIR]     (DATA_DIR: ../shared/data/train)
 # Then:  .venv/bin/python tools/export_builtin.py RUN_DIR/checkpoint.pt DATA_DIR/bsds500_train
 set -euo pipefail
@@ -18,5 +18,3 @@ shares+=",faces_utk=0.10,portraits_wiki=0.14,faces_stirling=0.04"
 "${train[@]}" --steps 2600 --val-every 250 --stop-after 500
 "${train[@]}" --steps 1900 --val-every 250 --folder-shares "$shares" --stop-after 750
 "${train[@]}" --steps 1700 --val-every 250 --folder-shares "$shares"
-"${train[@]}" --steps 4500 --val-every 250 --folder-shares "$shares" --stop-after 3000
-"${train[@]}" --steps 5400 --val-every 300 --folder-shares "$shares"
