@@ -240,10 +240,6 @@ class OnDemand:
         self._lock = threading.Lock()
 
     @property
-    def made(self) -> bool:
-        return self._stages is not None
-
-    @property
     def batch_size(self) -> int:
         return self._stages.batch_size if self._stages is not None else 1
 
