@@ -76,7 +76,7 @@ def main() -> None:
     p.add_argument("tune_folder", type=Path, help="colour photos used to pick the temperature")
     p.add_argument("--out-dir", type=Path, default=Path("models"))
     p.add_argument(
-        "--short-side", type=int, default=128, help="the model's working size (registry input_size)"
+        "--short-side", type=int, default=224, help="the model's working size (registry input_size)"
     )
     p.add_argument("--limit", type=int, default=120)
     p.add_argument("--min-spread", type=float, default=0.85)

@@ -147,6 +147,19 @@ def learning_rate(step: int, total: int, peak: float) -> float:
     return 0.5 * peak * (1.0 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
 
 
+def set_mode(model: BuiltinColorizer, frozen: bool) -> None:
+    """Training mode, with the encoder frozen in inference mode while the decoder warms up.
+
+    Fitting a fresh decoder to a frozen pretrained encoder first, then fine-tuning everything gently,
+    distorts the ImageNet features less than training all at once (Kumar et al., ICLR 2022): the
+    features are what must carry over to photos unlike the training set's.
+    """
+    model.train()
+    model.features.requires_grad_(not frozen)
+    if frozen:
+        model.features.eval()
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("data", type=Path, help="folder of colour training photos (e.g. ../shared/data/train)")
@@ -160,6 +173,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--crop", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument(
+        "--encoder-lr-scale",
+        type=float,
+        default=1.0,
+        help="the pretrained encoder's learning rate as a fraction of --lr",
+    )
+    p.add_argument(
+        "--frozen-encoder-steps",
+        type=int,
+        default=0,
+        help="train only the decoder (encoder frozen, ImageNet statistics kept) for this many steps",
+    )
     p.add_argument("--rebalance-lambda", type=float, default=0.5)
     p.add_argument("--rebalance-power", type=float, default=0.5)
     p.add_argument("--l1-weight", type=float, default=2.0)
@@ -189,7 +214,12 @@ def main(argv: list[str] | None = None) -> None:
 
     model = BuiltinColorizer().to(device)
     load_imagenet_encoder(model, torch.load(args.encoder_weights, map_location="cpu", weights_only=True))
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    decoder = [p for n, p in model.named_parameters() if not n.startswith("features.")]
+    groups = [
+        {"params": list(model.features.parameters()), "lr_scale": args.encoder_lr_scale},
+        {"params": decoder, "lr_scale": 1.0},
+    ]
+    opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=1e-4)
     args.run.mkdir(parents=True, exist_ok=True)
     ckpt_path = args.run / "checkpoint.pt"
     step = 0
@@ -200,7 +230,6 @@ def main(argv: list[str] | None = None) -> None:
         step = ckpt["step"]
         print(f"resumed at step {step}")
     log = (args.run / "log.jsonl").open("a")
-    model.train()
     t0 = time.time()
     last = min(args.steps, args.stop_after or args.steps)
     while step < last:
@@ -210,12 +239,13 @@ def main(argv: list[str] | None = None) -> None:
             idx = rng.integers(0, len(train), size=args.batch)
         else:
             idx = rng.choice(len(train), size=args.batch, p=probs)
+        set_mode(model, frozen=step < args.frozen_encoder_steps)
         l, ab = to_tensors(lab_batch(augment(train[idx], args.crop, rng)), device)
         loss, parts = loss_fn(model, l, ab, weights, args.l1_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         for group in opt.param_groups:
-            group["lr"] = learning_rate(step, args.steps, args.lr)
+            group["lr"] = learning_rate(step, args.steps, args.lr) * group["lr_scale"]
         opt.step()
         step += 1
         if step % 25 == 0:
