@@ -1,13 +1,14 @@
 """Turn a training checkpoint into the shipped built-in weights.
 
-The annealed-mean temperature is picked here, after training, on photos the user names (the training
-split's natural scenes in the model card): the highest temperature whose colour spread reaches
+The annealed-mean temperature is picked here, after training, on photos the user names, from
+`--temperatures`: the highest temperature whose colour spread reaches
 `--min-spread` of the truth's. Lower temperatures give more vivid colour until it turns garish and
 blotchy, so the safest temperature that is vivid enough wins. Parameters are stored in float16
 (half the size, no measurable change in output); the temperature and the bin centres stay float32.
 Prints the registry facts (file name, SHA-256, size).
 
-    python tools/export_builtin.py runs/builtin/checkpoint.pt ../shared/data/train/bsds500_train
+    python tools/export_builtin.py runs/builtin/checkpoint.pt ../shared/data/eval \
+        --limit 300 --temperatures 1.0
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ MOBILENET_V2_SETTINGS = (
 )
 SKIP_LAYERS = (3, 6, 13)  # outputs at strides 4, 8, 16 (24, 32, 96 channels)
 INPUT_MULTIPLE = 32
-REFINE_RADIUS = 8  # guided-filter window at the network's input size (256 px short side)
+REFINE_RADIUS = 8  # guided-filter window at the network's input size (the registry's input_size)
 REFINE_EPS = 1e-3  # (0.03 in L/100 units)^2: weaker luminance edges than this do not split colour
 
 
