@@ -1,4 +1,4 @@
-"""The training run's two-phase schedule (decoder first, then everything), on a tiny synthetic data folder."""
+"""Training: the two-phase schedule, resuming, and weight averaging, on a tiny synthetic data folder."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import torch
 
 from colorsphere_gui.models.builtin import BuiltinColorizer
 from colorsphere_gui.training import train
+from colorsphere_gui.training.average import average_states
 from colorsphere_gui.training.data import is_validation
 from tests.fixtures_images import colour_scene
 
@@ -72,3 +73,41 @@ def test_after_the_frozen_steps_the_encoder_is_fine_tuned(
     )
     key = "features.0.0.weight"
     assert not torch.equal(model[key], start[key])
+
+
+def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(
+    data_folder: Path, encoder_weights: Path, tmp_path: Path
+) -> None:
+    steps = ("--steps", "4", "--frozen-encoder-steps", "1")
+    whole = run(data_folder, encoder_weights, tmp_path / "whole", *steps, "--keep-steps", "2")
+    halfway = run(data_folder, encoder_weights, tmp_path / "parts", *steps, "--stop-after", "2")
+    resumed = run(data_folder, encoder_weights, tmp_path / "parts", *steps)
+    kept = torch.load(tmp_path / "whole" / "checkpoint-2.pt", weights_only=True)["model"]
+    assert not torch.equal(halfway["head.weight"], resumed["head.weight"])
+    for key in whole:
+        assert torch.equal(kept[key], halfway[key]), key
+        assert torch.equal(whole[key], resumed[key]), key
+
+
+def test_averaging_checkpoints_gives_the_mean_network(tmp_path: Path) -> None:
+    states = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        state = BuiltinColorizer().state_dict()
+        state["up4.body.1.num_batches_tracked"].fill_(seed)
+        torch.save({"model": state, "step": seed}, tmp_path / f"c{seed}.pt")
+        states.append(state)
+    mean = average_states([tmp_path / "c1.pt", tmp_path / "c2.pt"])
+    expected = (states[0]["head.weight"] + states[1]["head.weight"]) / 2
+    assert torch.allclose(mean["head.weight"], expected, atol=1e-7)
+    assert not torch.equal(mean["head.weight"], states[0]["head.weight"])
+    assert mean["up4.body.1.num_batches_tracked"].item() == 2
+    BuiltinColorizer().load_state_dict(mean)
+
+
+def test_averaging_refuses_checkpoints_of_different_networks(tmp_path: Path) -> None:
+    state = BuiltinColorizer().state_dict()
+    torch.save({"model": state}, tmp_path / "a.pt")
+    torch.save({"model": {k: v for k, v in state.items() if k != "head.bias"}}, tmp_path / "b.pt")
+    with pytest.raises(SystemExit, match="different network"):
+        average_states([tmp_path / "a.pt", tmp_path / "b.pt"])

@@ -87,8 +87,8 @@ def _builtin() -> nn.Module:
 
 
 # The shipped weights, written by tools/export_builtin.py (which prints these three facts).
-BUILTIN_FILE = "colorsphere-builtin-43d2a0a0.pth"
-BUILTIN_SHA256 = "43d2a0a01868b86fed57451c4530790b43cc75f7de3d86888d4927e0853014c2"
+BUILTIN_FILE = "colorsphere-builtin-74c90709.pth"
+BUILTIN_SHA256 = "74c907096f109357c10b640b720eda7ff6ce2092eb7f826ab850ded49760b466"
 BUILTIN_SIZE = 6437151
 
 MODELS: dict[str, ModelSpec] = {

@@ -185,6 +185,11 @@ def main(argv: list[str] | None = None) -> None:
         default=0,
         help="train only the decoder (encoder frozen, ImageNet statistics kept) for this many steps",
     )
+    p.add_argument(
+        "--keep-steps",
+        default="",
+        help="also keep the checkpoints of these steps (e.g. 1000,1500) as checkpoint-STEP.pt",
+    )
     p.add_argument("--rebalance-lambda", type=float, default=0.5)
     p.add_argument("--rebalance-power", type=float, default=0.5)
     p.add_argument("--l1-weight", type=float, default=2.0)
@@ -214,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
 
     model = BuiltinColorizer().to(device)
     load_imagenet_encoder(model, torch.load(args.encoder_weights, map_location="cpu", weights_only=True))
+    keep = {int(s) for s in args.keep_steps.split(",") if s}
     decoder = [p for n, p in model.named_parameters() if not n.startswith("features.")]
     groups = [
         {"params": list(model.features.parameters()), "lr_scale": args.encoder_lr_scale},
@@ -253,20 +259,16 @@ def main(argv: list[str] | None = None) -> None:
             t0 = time.time()
             log.write(json.dumps({"step": step, "loss": loss.item(), **parts, "img_per_s": rate}) + "\n")
             log.flush()
-        if step % args.val_every == 0 or step == last:
-            torch.save(
-                {
-                    "model": model.state_dict(),
-                    "opt": opt.state_dict(),
-                    "step": step,
-                },
-                ckpt_path,
-            )
+        if step % args.val_every == 0 or step == last or step in keep:
+            state = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step}
+            torch.save(state, ckpt_path)
+            if step in keep:
+                torch.save({"model": state["model"], "step": step}, args.run / f"checkpoint-{step}.pt")
             res = validate(model, val, device, (0.3, 0.38, 0.5, 0.7, 1.0))
             log.write(json.dumps({"step": step, "val": res}) + "\n")
             log.flush()
             print(step, json.dumps(res), flush=True)
-            if not math.isfinite(float(loss)):
+            if not math.isfinite(loss.item()):
                 raise SystemExit("loss is not finite; lower --lr")
 
 
