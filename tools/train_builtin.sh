@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Replays the training run that produced the shipped built-in weights: 500 steps that fit the decoder to
 # the frozen ImageNet encoder, then 2,900 that fine-tune everything with the encoder at a tenth of the
-# learning rate, sampling weighted towards natural scenes; the shipped network is the mean of the weights
-# at steps 1000, 1500, 2000 and 3400 (colorsphere_gui/training/average.py). Training is seeded per step, so a
-# resumed run draws the batches an uninterrupted one would.
+# learning rate, sampling weighted towards natural scenes; the shipped network is the mean of the
+# weights at steps 1000, 1500, 2000 and 3400 (colorsphere_gui/training/average.py). Training is seeded
+# per step, so a resumed run draws the batches an uninterrupted one would.
 # Usage: tools/train_builtin.sh DATA_DIR [RUN_DIR]     (DATA_DIR: ../shared/data/train)
 # Then:  .venv/bin/python tools/export_builtin.py RUN_DIR/average.pt ../shared/data/eval --limit 300 \
 #            --temperatures 1.0     (prints the gains over grey on those photos and the registry facts)

@@ -2,8 +2,9 @@
 
 Fine-tuning on the thumbnail-sized training photos keeps improving the held-out training split while
 the score on full-size photos peaks early and drifts; averaging checkpoints from the same run (which
-share one basin, so their mean is a working network) lands between them and generalises better than
-any single one (Izmailov et al. 2018, stochastic weight averaging; Wortsman et al. 2022, model soups).
+share one basin, so their mean is a working network) lands between them, and on this project's
+evaluation photos it generalised better than the run's last checkpoint (docs/MODEL_CARD.md; Izmailov
+et al. 2018, stochastic weight averaging; Wortsman et al. 2022, model soups).
 BatchNorm running statistics are averaged too.
 
     python -m colorsphere_gui.training.average OUT.pt RUN/checkpoint-1000.pt RUN/checkpoint.pt
