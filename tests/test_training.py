@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import efficientnet_lite_pytorch
 import numpy as np
 import pytest
 import torch
 
 from colorsphere_gui.models.builtin import BuiltinColorizer
 from colorsphere_gui.training import train
-from colorsphere_gui.training.average import average_states
+from colorsphere_gui.training.average import average_states, encoder_of
 from colorsphere_gui.training.data import is_validation
 from tests.fixtures_images import colour_scene
 
@@ -111,3 +112,19 @@ def test_averaging_refuses_checkpoints_of_different_networks(tmp_path: Path) -> 
     torch.save({"model": {k: v for k, v in state.items() if k != "head.bias"}}, tmp_path / "b.pt")
     with pytest.raises(SystemExit, match="different network"):
         average_states([tmp_path / "a.pt", tmp_path / "b.pt"])
+
+
+def test_a_lite0_run_records_its_encoder_and_averaging_keeps_it(data_folder: Path, tmp_path: Path) -> None:
+    torch.manual_seed(1)
+    weights = tmp_path / "lite0.pth"
+    torch.save(efficientnet_lite_pytorch.EfficientNet.from_name("efficientnet-lite0").state_dict(), weights)
+    run(data_folder, weights, tmp_path / "lite", "--steps", "2", "--encoder", "efficientnet_lite0")
+    lite = tmp_path / "lite" / "checkpoint.pt"
+    saved = torch.load(lite, weights_only=False)
+    assert saved["encoder"] == "efficientnet_lite0"
+    BuiltinColorizer(encoder="efficientnet_lite0").load_state_dict(saved["model"])
+    assert encoder_of([lite, lite]) == "efficientnet_lite0"
+    torch.save({"model": BuiltinColorizer().state_dict()}, tmp_path / "old.pt")
+    assert encoder_of([tmp_path / "old.pt"]) == "mobilenet_v2"
+    with pytest.raises(SystemExit, match="different encoders"):
+        encoder_of([lite, tmp_path / "old.pt"])

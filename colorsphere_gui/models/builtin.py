@@ -1,4 +1,4 @@
-"""ColorSphere's own colorizer: a U-Net on an ImageNet-pretrained MobileNetV2 encoder.
+"""ColorSphere's own colorizer: a U-Net on an ImageNet-pretrained encoder (MobileNetV2 or EfficientNet-Lite0).
 
 The decoder classifies each pixel's ab into a 23x23 grid of 10-unit bins (as Zhang et al. do, which
 keeps rare saturated colours alive instead of regressing to brown) and decodes the distribution with an
@@ -9,9 +9,14 @@ units out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .efficientnet_lite import efficientnet_lite0_features, lite0_feature_state
 
 AB_STEP = 10.0
 AB_RANGE = 110.0
@@ -28,7 +33,6 @@ MOBILENET_V2_SETTINGS = (
     (6, 160, 3, 2),
     (6, 320, 1, 1),
 )
-SKIP_LAYERS = (3, 6, 13)  # outputs at strides 4, 8, 16 (24, 32, 96 channels)
 INPUT_MULTIPLE = 32
 REFINE_RADIUS = 8  # guided-filter window at the network's input size (the registry's input_size)
 REFINE_EPS = 1e-3  # (0.03 in L/100 units)^2: weaker luminance edges than this do not split colour
@@ -98,19 +102,42 @@ class UpBlock(nn.Module):
         return self.body(torch.cat([x, skip], dim=1))
 
 
+class Encoder(NamedTuple):
+    """What the U-Net needs to know of a pretrained encoder: which of its layers feed the skips (outputs
+    at strides 4, 8 and 16), their widths, and the input scaling its ImageNet weights were trained on."""
+
+    build: Callable[[], nn.Sequential]
+    skip_layers: tuple[int, int, int]
+    skip_channels: tuple[int, int, int]
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+
+ENCODERS = {
+    "mobilenet_v2": Encoder(mobilenet_v2_features, (3, 6, 13), (24, 32, 96), IMAGENET_MEAN, IMAGENET_STD),
+    "efficientnet_lite0": Encoder(
+        efficientnet_lite0_features, (3, 5, 11), (24, 40, 112), (127 / 255,) * 3, (128 / 255,) * 3
+    ),
+}
+
+
 class BuiltinColorizer(nn.Module):
-    def __init__(self, temperature: float = 0.38) -> None:
+    def __init__(self, temperature: float = 0.38, encoder: str = "mobilenet_v2") -> None:
         super().__init__()
-        self.features = mobilenet_v2_features()
-        self.up16 = UpBlock(320, 96, 160)
-        self.up8 = UpBlock(160, 32, 96)
-        self.up4 = UpBlock(96, 24, 96)
+        spec = ENCODERS[encoder]
+        self.encoder_name = encoder
+        self.skip_layers = spec.skip_layers
+        self.features = spec.build()
+        c4, c8, c16 = spec.skip_channels
+        self.up16 = UpBlock(320, c16, 160)
+        self.up8 = UpBlock(160, c8, 96)
+        self.up4 = UpBlock(96, c4, 96)
         bins = ab_grid()
         self.head = nn.Conv2d(96, bins.shape[0], 1)
         self.register_buffer("ab_bins", bins)
         self.register_buffer("temperature", torch.tensor(float(temperature)))
-        self.register_buffer("in_mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("in_std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+        self.register_buffer("in_mean", torch.tensor(spec.mean).view(1, 3, 1, 1))
+        self.register_buffer("in_std", torch.tensor(spec.std).view(1, 3, 1, 1))
 
     def logits(self, l: torch.Tensor) -> torch.Tensor:
         """Per-pixel bin scores at 1/4 resolution; the input sides must be multiples of 32."""
@@ -118,7 +145,7 @@ class BuiltinColorizer(nn.Module):
         skips = []
         for i, layer in enumerate(self.features):
             x = layer(x)
-            if i in SKIP_LAYERS:
+            if i in self.skip_layers:
                 skips.append(x)
         s4, s8, s16 = skips
         x = self.up16(x, s16)
@@ -161,15 +188,19 @@ def guided_filter(guide: torch.Tensor, src: torch.Tensor, radius: int, eps: floa
     return _box(a, radius) * guide + _box(b, radius)
 
 
-def load_imagenet_encoder(model: BuiltinColorizer, mobilenet_state: dict[str, torch.Tensor]) -> None:
-    """Copy torchvision's ImageNet MobileNetV2 weights into the encoder (classifier and last layer unused)."""
+def load_imagenet_encoder(model: BuiltinColorizer, imagenet_state: dict[str, torch.Tensor]) -> None:
+    """Copy ImageNet weights into the encoder (classifier and last 1x1 layer unused): torchvision's
+    MobileNetV2 file, or the EfficientNet-Lite0 package's file."""
     wanted = model.features.state_dict()
-    encoder = {
-        k[len("features.") :]: v
-        for k, v in mobilenet_state.items()
-        if k.startswith("features.") and k[len("features.") :] in wanted
-    }
+    if model.encoder_name == "efficientnet_lite0":
+        renamed = lite0_feature_state(imagenet_state)
+    else:
+        renamed = {k[len("features.") :]: v for k, v in imagenet_state.items() if k.startswith("features.")}
+    encoder = {k: v for k, v in renamed.items() if k in wanted}
     missing = sorted(set(wanted) - set(encoder))
     if missing:
-        raise ValueError(f"MobileNetV2 weights lack {len(missing)} encoder keys, e.g. {missing[:3]}")
+        raise ValueError(
+            f"these ImageNet weights lack {len(missing)} {model.encoder_name} encoder keys, "
+            f"e.g. {missing[:3]}"
+        )
     model.features.load_state_dict(encoder, strict=True)

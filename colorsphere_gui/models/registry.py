@@ -83,13 +83,14 @@ def _siggraph17() -> nn.Module:
 def _builtin() -> nn.Module:
     from .builtin import BuiltinColorizer
 
-    return BuiltinColorizer().eval()
+    return BuiltinColorizer(encoder=BUILTIN_ENCODER).eval()
 
 
-# The shipped weights, written by tools/export_builtin.py (which prints these three facts).
+# The shipped weights, written by tools/export_builtin.py (which prints these four facts).
 BUILTIN_FILE = "colorsphere-builtin-74c90709.pth"
 BUILTIN_SHA256 = "74c907096f109357c10b640b720eda7ff6ce2092eb7f826ab850ded49760b466"
 BUILTIN_SIZE = 6437151
+BUILTIN_ENCODER = "mobilenet_v2"
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec

@@ -18,6 +18,17 @@ from pathlib import Path
 import torch
 
 
+def encoder_of(paths: list[Path]) -> str:
+    """The encoder the checkpoints were trained with (files from before the choice existed: MobileNetV2)."""
+    names = {
+        torch.load(path, map_location="cpu", weights_only=False).get("encoder", "mobilenet_v2")
+        for path in paths
+    }
+    if len(names) != 1:
+        raise SystemExit(f"the checkpoints use different encoders: {sorted(names)}")
+    return names.pop()
+
+
 def average_states(paths: list[Path]) -> dict[str, torch.Tensor]:
     """Element-wise mean of the floating-point tensors; integer buffers are taken from the last file."""
     total: dict[str, torch.Tensor] = {}
@@ -39,7 +50,7 @@ def main() -> None:
     p.add_argument("out", type=Path)
     p.add_argument("checkpoints", type=Path, nargs="+")
     args = p.parse_args()
-    torch.save({"model": average_states(args.checkpoints)}, args.out)
+    torch.save({"model": average_states(args.checkpoints), "encoder": encoder_of(args.checkpoints)}, args.out)
     print(f"{args.out}: mean of {len(args.checkpoints)} checkpoints")
 
 

@@ -20,7 +20,13 @@ import torch
 import torch.nn.functional as F
 
 from colorsphere_gui.core import metrics
-from colorsphere_gui.models.builtin import AB_RANGE, AB_STEP, BuiltinColorizer, load_imagenet_encoder
+from colorsphere_gui.models.builtin import (
+    AB_RANGE,
+    AB_STEP,
+    ENCODERS,
+    BuiltinColorizer,
+    load_imagenet_encoder,
+)
 from colorsphere_gui.training.data import build_pack, sampling_probabilities, train_groups
 
 GRID = int(2 * AB_RANGE / AB_STEP) + 1
@@ -165,8 +171,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("data", type=Path, help="folder of colour training photos (e.g. ../shared/data/train)")
     p.add_argument("--run", type=Path, default=Path("runs/builtin"), help="checkpoints and logs")
     p.add_argument("--pack", type=Path, default=Path("cache/train_pack.npz"))
+    p.add_argument("--encoder", choices=sorted(ENCODERS), default="mobilenet_v2")
     p.add_argument(
-        "--encoder-weights", type=Path, required=True, help="torchvision mobilenet_v2-b0353104.pth"
+        "--encoder-weights",
+        type=Path,
+        required=True,
+        help="ImageNet weights: torchvision's mobilenet_v2-b0353104.pth or efficientnet-lite0-57934424.pth",
     )
     p.add_argument("--steps", type=int, default=6000, help="length of the learning-rate schedule")
     p.add_argument("--stop-after", type=int, default=0, help="save and stop at this step (0: at --steps)")
@@ -217,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
         if len(probs) != len(train):
             raise SystemExit(f"{args.pack} does not match {args.data}: delete the pack to rebuild it")
 
-    model = BuiltinColorizer().to(device)
+    model = BuiltinColorizer(encoder=args.encoder).to(device)
     load_imagenet_encoder(model, torch.load(args.encoder_weights, map_location="cpu", weights_only=True))
     keep = {int(s) for s in args.keep_steps.split(",") if s}
     decoder = [p for n, p in model.named_parameters() if not n.startswith("features.")]
@@ -261,9 +271,11 @@ def main(argv: list[str] | None = None) -> None:
             log.flush()
         if step % args.val_every == 0 or step == last or step in keep:
             state = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step}
+            state["encoder"] = args.encoder
             torch.save(state, ckpt_path)
             if step in keep:
-                torch.save({"model": state["model"], "step": step}, args.run / f"checkpoint-{step}.pt")
+                kept = {"model": state["model"], "step": step, "encoder": args.encoder}
+                torch.save(kept, args.run / f"checkpoint-{step}.pt")
             res = validate(model, val, device, (0.3, 0.38, 0.5, 0.7, 1.0))
             log.write(json.dumps({"step": step, "val": res}) + "\n")
             log.flush()
