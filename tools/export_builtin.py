@@ -1,13 +1,13 @@
-"""Turn a training checkpoint into the shipped built-in weights.
+"""Turn training checkpoints into the shipped built-in weights: one network, or the ensemble of several.
 
 The annealed-mean temperature is picked here, after training, on photos the user names, from
 `--temperatures`: the highest temperature whose colour spread reaches
 `--min-spread` of the truth's. Lower temperatures give more vivid colour until it turns garish and
 blotchy, so the safest temperature that is vivid enough wins. Parameters are stored in float16
 (half the size, no measurable change in output); the temperature and the bin centres stay float32.
-Prints the registry facts (file name, SHA-256, size, encoder).
+Prints the registry facts (file name, SHA-256, size, encoders).
 
-    python tools/export_builtin.py runs/builtin/checkpoint.pt ../shared/data/eval \
+    python tools/export_builtin.py runs/builtin/average.pt runs/lite0/average.pt ../shared/data/eval \
         --limit 300 --temperatures 1.0
 """
 
@@ -25,9 +25,9 @@ from colorsphere_gui.core.color import gray_to_l, rgb_to_lab
 from colorsphere_gui.core.upsample import merge_to_rgb
 from colorsphere_gui.engine import network_input
 from colorsphere_gui.evaluation import EVAL_SUFFIXES, grey_version, load_rgb
-from colorsphere_gui.models.builtin import BuiltinColorizer
+from colorsphere_gui.models.builtin import BuiltinEnsemble
 
-FLOAT32_BUFFERS = ("temperature", "ab_bins", "in_mean", "in_std")
+FLOAT32_BUFFERS = ("temperature", "ab_bins", "in_mean", "in_std")  # suffixes of the keys kept in float32
 
 
 def network_inputs(
@@ -49,8 +49,8 @@ def network_inputs(
 
 
 @torch.no_grad()
-def scores(model: BuiltinColorizer, items: list, temperature: float) -> dict[str, float]:
-    model.temperature.fill_(temperature)
+def scores(model: BuiltinEnsemble, items: list, temperature: float) -> dict[str, float]:
+    set_temperature(model, temperature)
     out_scores, grey_scores = metrics.ColourErrorCurve(), metrics.ColourErrorCurve()
     psnr_gain, spread_out, spread_truth = [], 0.0, 0.0
     for truth, l_full, small in items:
@@ -71,9 +71,23 @@ def scores(model: BuiltinColorizer, items: list, temperature: float) -> dict[str
     }
 
 
+def set_temperature(model: BuiltinEnsemble, temperature: float) -> None:
+    for member in model.members:
+        member.temperature.fill_(temperature)
+
+
+def load_ensemble(checkpoints: list[Path]) -> BuiltinEnsemble:
+    """An ensemble with one member per checkpoint, each built for the encoder it was trained with."""
+    states = [torch.load(path, map_location="cpu", weights_only=False) for path in checkpoints]
+    model = BuiltinEnsemble(tuple(state.get("encoder", "mobilenet_v2") for state in states)).eval()
+    for member, state in zip(model.members, states, strict=True):
+        member.load_state_dict(state.get("model", state))
+    return model
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("checkpoint", type=Path)
+    p.add_argument("checkpoints", type=Path, nargs="+", help="one per ensemble member")
     p.add_argument("tune_folder", type=Path, help="colour photos used to pick the temperature")
     p.add_argument("--out-dir", type=Path, default=Path("models"))
     p.add_argument(
@@ -84,10 +98,7 @@ def main() -> None:
     p.add_argument("--temperatures", default="0.25,0.3,0.35,0.4,0.45,0.5,0.6,0.7,0.85,1.0")
     args = p.parse_args()
 
-    state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-    encoder = state.get("encoder", "mobilenet_v2")
-    model = BuiltinColorizer(encoder=encoder).eval()
-    model.load_state_dict(state.get("model", state))
+    model = load_ensemble(args.checkpoints)
     items = network_inputs(args.tune_folder, args.short_side, args.limit)
     temperatures = sorted((float(x) for x in args.temperatures.split(",")), reverse=True)
     chosen = None
@@ -97,10 +108,10 @@ def main() -> None:
         if chosen is None and s["spread_ratio"] >= args.min_spread:
             chosen = t
     chosen = chosen if chosen is not None else temperatures[-1]
-    model.temperature.fill_(chosen)
+    set_temperature(model, chosen)
 
     sd = {
-        k: (v if k in FLOAT32_BUFFERS or not v.is_floating_point() else v.half())
+        k: (v if k.endswith(FLOAT32_BUFFERS) or not v.is_floating_point() else v.half())
         for k, v in model.state_dict().items()
     }
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -110,7 +121,7 @@ def main() -> None:
     final = args.out_dir / f"colorsphere-builtin-{digest[:8]}.pth"
     tmp.replace(final)
     print(f"temperature {chosen}\nfile_name={final.name!r}\nsha256={digest!r}\nsize={final.stat().st_size}")
-    print(f"encoder={encoder!r}")
+    print(f"encoders={tuple(member.encoder_name for member in model.members)!r}")
 
 
 if __name__ == "__main__":

@@ -158,14 +158,39 @@ class BuiltinColorizer(nn.Module):
         prob = torch.softmax(logits.float() / temperature, dim=1)
         return torch.einsum("nkhw,kc->nchw", prob, self.ab_bins.to(prob.dtype))
 
-    def forward(self, l: torch.Tensor) -> torch.Tensor:
-        """ab at the input's size, refined so that colour edges follow the photo's own edges."""
+    def coarse_ab(self, l: torch.Tensor) -> torch.Tensor:
+        """Decoded ab upsampled to the input's size, before refinement."""
         h, w = l.shape[-2:]
         ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
         padded = F.pad(l, (0, pw, 0, ph), mode="replicate") if ph or pw else l
         ab = self.decode(self.logits(padded), self.temperature)
-        ab = F.interpolate(ab, size=padded.shape[-2:], mode="bilinear", align_corners=False)[..., :h, :w]
-        return guided_filter(l / 100.0, ab, REFINE_RADIUS, REFINE_EPS) if REFINE_RADIUS else ab
+        return F.interpolate(ab, size=padded.shape[-2:], mode="bilinear", align_corners=False)[..., :h, :w]
+
+    def forward(self, l: torch.Tensor) -> torch.Tensor:
+        """ab at the input's size, refined so that colour edges follow the photo's own edges."""
+        return refine(l, self.coarse_ab(l))
+
+
+class BuiltinEnsemble(nn.Module):
+    """The mean colour of U-Nets on different pretrained encoders, refined once.
+
+    Networks that learnt from different ImageNet features err in different places: where they disagree
+    (often grey walls and skies that one of them tints) their mean falls towards grey, and where they
+    agree it keeps the colour, which is the selectivity a single network lacked (docs/MODEL_CARD.md).
+    """
+
+    def __init__(self, encoders: tuple[str, ...]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(BuiltinColorizer(encoder=name) for name in encoders)
+
+    def forward(self, l: torch.Tensor) -> torch.Tensor:
+        ab = torch.stack([member.coarse_ab(l) for member in self.members]).mean(dim=0)
+        return refine(l, ab)
+
+
+def refine(l: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+    """Snap the colour to the photo's luminance edges (see `guided_filter`)."""
+    return guided_filter(l / 100.0, ab, REFINE_RADIUS, REFINE_EPS) if REFINE_RADIUS else ab
 
 
 def _box(x: torch.Tensor, radius: int) -> torch.Tensor:

@@ -81,16 +81,16 @@ def _siggraph17() -> nn.Module:
 
 
 def _builtin() -> nn.Module:
-    from .builtin import BuiltinColorizer
+    from .builtin import BuiltinEnsemble
 
-    return BuiltinColorizer(encoder=BUILTIN_ENCODER).eval()
+    return BuiltinEnsemble(BUILTIN_ENCODERS).eval()
 
 
 # The shipped weights, written by tools/export_builtin.py (which prints these four facts).
 BUILTIN_FILE = "colorsphere-builtin-74c90709.pth"
 BUILTIN_SHA256 = "74c907096f109357c10b640b720eda7ff6ce2092eb7f826ab850ded49760b466"
 BUILTIN_SIZE = 6437151
-BUILTIN_ENCODER = "mobilenet_v2"
+BUILTIN_ENCODERS = ("mobilenet_v2", "efficientnet_lite0")
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
@@ -110,7 +110,7 @@ MODELS: dict[str, ModelSpec] = {
             input_size=224,  # measured against 128 and 176 (docs/MODEL_CARD.md)
             keep_aspect=True,
             fp16_safe=True,
-            detect=has_shapes({"head.weight": (529, 96, 1, 1), "ab_bins": (529, 2)}),
+            detect=has_shapes({"members.0.head.weight": (529, 96, 1, 1), "members.0.ab_bins": (529, 2)}),
         ),
         ModelSpec(
             name="eccv16",
