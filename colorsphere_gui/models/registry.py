@@ -87,9 +87,9 @@ def _builtin() -> nn.Module:
 
 
 # The shipped weights, written by tools/export_builtin.py (which prints these four facts).
-BUILTIN_FILE = "colorsphere-builtin-74c90709.pth"
-BUILTIN_SHA256 = "74c907096f109357c10b640b720eda7ff6ce2092eb7f826ab850ded49760b466"
-BUILTIN_SIZE = 6437151
+BUILTIN_FILE = "colorsphere-builtin-f5174052.pth"
+BUILTIN_SHA256 = "f51740529291f84da49cd37f37a1730e08e662675f2e3b10bf78c6deb232566f"
+BUILTIN_SIZE = 15242627
 BUILTIN_ENCODERS = ("mobilenet_v2", "efficientnet_lite0")
 
 MODELS: dict[str, ModelSpec] = {
@@ -97,15 +97,16 @@ MODELS: dict[str, ModelSpec] = {
     for spec in (
         ModelSpec(
             name="builtin",
-            display_name="ColorSphere built-in — MobileNetV2 U-Net (offline)",
+            display_name="ColorSphere built-in — MobileNetV2 + EfficientNet-Lite0 U-Nets (offline)",
             file_name=BUILTIN_FILE,
             url=None,
             sha256=BUILTIN_SHA256,
             size=BUILTIN_SIZE,
             licence="BSD-2-Clause (weights trained by ColorSphere; training data: docs/MODEL_CARD.md)",
-            citation="ColorSphere built-in colorizer (2026): a U-Net on an ImageNet-pretrained MobileNetV2 "
-            "encoder (Sandler et al., CVPR 2018), trained with class-rebalanced ab classification after "
-            "Zhang et al., ECCV 2016. See docs/MODEL_CARD.md.",
+            citation="ColorSphere built-in colorizer (2026): the mean of two U-Nets on ImageNet-pretrained "
+            "MobileNetV2 (Sandler et al., CVPR 2018) and EfficientNet-Lite0 (Tan & Le, ICML 2019) encoders, "
+            "trained with class-rebalanced ab classification after Zhang et al., ECCV 2016. "
+            "See docs/MODEL_CARD.md.",
             factory=_builtin,
             input_size=224,  # measured against 128 and 176 (docs/MODEL_CARD.md)
             keep_aspect=True,
