@@ -7,8 +7,9 @@ blotchy, so the safest temperature that is vivid enough wins. Parameters are sto
 (half the size, no measurable change in output); the temperature and the bin centres stay float32.
 Prints the registry facts (file name, SHA-256, size, encoders).
 
-    python tools/export_builtin.py runs/builtin/average.pt runs/lite0/average.pt ../shared/data/eval \
-        --limit 300 --temperatures 1.0
+    python tools/export_builtin.py runs/builtin/mobilenet_v2/average.pt \
+        runs/builtin/efficientnet_lite0/average.pt ../shared/data/eval --limit 300 \
+        --temperatures 0.65,0.6,0.55 --min-spread 0.77
 """
 
 from __future__ import annotations
