@@ -10,5 +10,9 @@ missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
 command -v apt-get >/dev/null || { echo "install Qt's libraries: ${missing[*]}" >&2; exit 0; }
-sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo apt-get update -qq && $sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+# As root, run apt-get itself; otherwise through sudo. `env` sets the variable in both cases (a bare
+# VAR=value after an empty "$sudo" would be taken as the command's name).
+run=(env DEBIAN_FRONTEND=noninteractive)
+[ "$(id -u)" -eq 0 ] || run=(sudo "${run[@]}")
+"${run[@]}" apt-get update -qq
+"${run[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
