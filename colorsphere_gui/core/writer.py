@@ -54,6 +54,7 @@ _JPEG_SEGMENT = 65533  # payload bytes of one JPEG marker segment; extended XMP 
 # EXIF IFD0 tags a TIFF output does not take from the source's EXIF: tifffile writes these itself
 # (layout, resolution) or refuses them, and the placeholders below must stay unique.
 _TIFF_OWN_TAGS = exiftags.TIFF_LAYOUT_TAGS | tifffile.TIFF.TAG_FILTERED | {282, 283, 296, 34664, 34852}
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
 _XMP_ORIENTATION = (
     (re.compile(rb'tiff:Orientation="[0-9]"'), b'tiff:Orientation="1"'),
     (re.compile(rb"<tiff:Orientation>[0-9]</tiff:Orientation>"), b"<tiff:Orientation>1</tiff:Orientation>"),
@@ -206,11 +207,17 @@ def _check_destination(dest: Path, source: Photo, overwrite: bool) -> None:
 
 
 def _os_error(dest: Path, e: OSError, doing: str = "could not write") -> ImageWriteError:
-    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or _is_short_write(e):
         return DiskFullError(f"{dest}: disk full: free space on {dest.parent} or choose another destination")
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return ImageWriteError(f"{dest}: folder is read-only: choose another destination")
     return ImageWriteError(f"{dest}: {doing} ({e.strerror or e}); check the destination folder")
+
+
+def _is_short_write(e: OSError) -> bool:
+    """NumPy's tofile (tifffile writes pixel data with it) reports a full disk as "N requested and M
+    written" with no errno; on a regular file, a write cut short means the space (or quota) ran out."""
+    return e.errno is None and _SHORT_WRITE.search(str(e)) is not None
 
 
 def _atomic_write(dest: Path, encode: Callable[[BinaryIO], None]) -> None:
