@@ -10,6 +10,7 @@ renames it into place and records it as done. See notes/batch_api.md for the con
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -106,8 +107,9 @@ class BatchJob:
         out = self.outdir
         try:
             out.mkdir(parents=True, exist_ok=True)
-            fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
-            os.close(fd)
+            probe = out / f".colorsphere-probe-{secrets.token_hex(6)}"
+            probe.touch(exist_ok=False)
+            probe.unlink()
         except OSError as exc:
             why = "it is read-only" if _read_only(exc) else exc.strerror
             raise UsageError(
@@ -228,40 +230,32 @@ class BatchJob:
         return None
 
     def _rebuild(self) -> None:
-        """A new record after a damaged one: every source of the last report comes back with its status;
-        an output is taken for ours again only where its source still has the reported content hash."""
+        """A new record after a damaged one, from the last report: every source comes back with its
+        status, and an output reported done that is still there is ours again (with the reported source
+        hash and settings, so it counts as up to date only while its source is unchanged)."""
         for row in read_report(self.outdir):
             key, output, status = row.get("source", ""), row.get("output", ""), row.get("status", "")
-            digest = row.get("source_blake2b", "")
+            digest, message = row.get("source_blake2b", ""), row.get("message", "")
             if not key or not status:
                 continue
             settings = ""
-            try:
-                if row.get("model"):
-                    settings = json.dumps(
-                        {
-                            "model": row["model"],
-                            "strength": float(row["strength"]),
-                            "container": naming.container_of_output(output),
-                        },
-                        sort_keys=True,
-                    )
-                if status == "done" and output and settings and file_digest(self.outdir / key) == digest:
-                    stat = (self.outdir / output).stat()
-                    self.record.set_done(
-                        OutputEntry(output, key, digest, settings, stat.st_size, stat.st_mtime_ns)
-                    )
-                    self.record.remember_names([(key, output, output)])
-                elif status == "done":
-                    status, output = "failed", ""
-                    row["message"] = "not verified after the job record was rebuilt; run again"
-            except (OSError, ValueError):
-                status, output = "failed", ""
-                row["message"] = "not verified after the job record was rebuilt; run again"
-            self.record.set_source(
-                SourceRow(
-                    key, output, status, row.get("message", ""), digest, settings, row.get("updated", "")
+            with contextlib.suppress(ValueError, KeyError):
+                settings = self.settings.__class__(model=row["model"], strength=float(row["strength"])).key(
+                    naming.container_of_output(output)
                 )
+            if status == "done":
+                try:
+                    stat = (self.outdir / output).stat() if output and settings else None
+                except OSError:
+                    stat = None
+                if stat is None:
+                    status, output = "failed", ""
+                    message = "its output was missing when the job record was rebuilt; run again"
+                else:
+                    entry = OutputEntry(output, key, digest, settings, stat.st_size, stat.st_mtime_ns)
+                    self.record.set_done(entry)
+            self.record.set_source(
+                SourceRow(key, output, status, message, digest, settings, row.get("updated", ""))
             )
 
     # ----- deciding, per task (any thread) -----

@@ -96,15 +96,10 @@ class SourceRow:
     updated: str
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+def _verify(db: sqlite3.Connection) -> None:
+    """Set db up, or raise sqlite3.DatabaseError unless it is a sound record or an empty new file."""
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")  # the pending row must be on disk before the rename is
-    return db
-
-
-def _verify(db: sqlite3.Connection) -> None:
-    """Raise sqlite3.DatabaseError unless db is a sound record of this or an empty new file."""
     check = db.execute("PRAGMA quick_check").fetchone()
     if check is None or check[0] != "ok":
         raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else 'no answer'}")
@@ -136,8 +131,12 @@ class Record:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
-        self._db = _connect(path)
-        _verify(self._db)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+        try:
+            _verify(self._db)
+        except BaseException:
+            self._db.close()
+            raise
 
     @classmethod
     def open(cls, outdir: Path, note: Callable[[str], None]) -> Record:
@@ -146,6 +145,8 @@ class Record:
         path = outdir / RECORD_NAME
         try:
             return cls(path)
+        except sqlite3.OperationalError as exc:  # cannot open, read-only, I/O error: not damage
+            raise _sqlite_error(path, exc) from exc
         except sqlite3.DatabaseError as exc:
             aside = path.with_name(f"{RECORD_NAME}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
             for suffix in ("", "-wal", "-shm"):
