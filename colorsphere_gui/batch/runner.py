@@ -25,6 +25,7 @@ import numpy as np
 
 from colorsphere_gui.core.errors import ColorSphereError
 from colorsphere_gui.core.photo import Photo, read_photo
+from colorsphere_gui.core.provenance import Provenance
 from colorsphere_gui.core.writer import MetadataWarning, output_dtype, write_photo
 
 from .driver import HANDLED, Session, SetupError, run_batch
@@ -125,7 +126,14 @@ def write_output(session: Session, task: Task, photo: Photo, pixels: np.ndarray)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", MetadataWarning)
-            write_photo(pixels, photo, temp, task.container.lower())
+            settings = job.settings
+            write_photo(
+                pixels,
+                photo,
+                temp,
+                task.container.lower(),
+                provenance=Provenance(settings.model, settings.strength),
+            )
         # catch_warnings is process-wide: keep only the writer's own, not another thread's
         notes = photo.meta.warnings + [
             str(w.message).replace(str(temp), str(task.output))
