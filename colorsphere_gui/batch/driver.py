@@ -182,7 +182,7 @@ class BatchJob:
             self.note(f"removed {removed} temporary file(s) left by an interrupted earlier run")
 
     def _migrate(self, legacy: Path) -> None:
-        """The JSON manifest of ColorSphere before 0.3: its finished outputs, where the file on disk is
+        """The JSON manifest of earlier versions of ColorSphere: its finished outputs, where the file on disk is
         still the one it describes (same size and modification time), become records."""
         migrated = 0
         try:
