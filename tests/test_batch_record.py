@@ -420,3 +420,47 @@ def test_log_progress_is_plain_lines(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run(src, "-o", out) == 0
     err = capsys.readouterr().err
     assert "\r" not in err and "3 of 3 photos" in err
+
+
+def test_a_folder_that_cannot_be_searched_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from colorsphere_gui.batch import discovery
+
+    src = tmp_path / "src"
+    grey(src / "a.png", 1)
+    grey(src / "locked" / "b.png", 2)
+    scandir = os.scandir
+
+    def refuse(path):  # noqa: ANN001, ANN202 - root reads every folder, so the refusal is simulated
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return scandir(path)
+
+    monkeypatch.setattr(discovery.os, "scandir", refuse)
+    out = tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    err = capsys.readouterr().err
+    assert "locked: cannot be searched (Permission denied)" in err
+    assert [r["source"] for r in rows(out)] == ["../src/a.png"]
+
+
+def test_disk_full_while_the_record_is_written_stops_the_batch_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    from colorsphere_gui.batch.record import Record
+
+    def full(self, *args):  # noqa: ANN001, ANN002, ANN202
+        with self._txn() as db:
+            db.execute("SELECT 1")
+            raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Record, "set_pending", full)
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 1
+    err = capsys.readouterr().err
+    assert "disk full while updating the job record" in err and "Traceback" not in err
+    assert not parts(out) and not (out / "a.png").exists()
+    assert [r["status"] for r in rows(out)] == ["failed"]
