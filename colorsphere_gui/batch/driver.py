@@ -182,8 +182,8 @@ class BatchJob:
             self.note(f"removed {removed} temporary file(s) left by an interrupted earlier run")
 
     def _migrate(self, legacy: Path) -> None:
-        """The JSON manifest of earlier versions of ColorSphere: its finished outputs, where the file on disk is
-        still the one it describes (same size and modification time), become records."""
+        """The JSON manifest of earlier versions: its finished outputs, where the file on disk is still
+        the one it describes (same size and modification time), become records."""
         migrated = 0
         try:
             entries = json.loads(legacy.read_text(encoding="utf-8", errors="surrogateescape"))
@@ -240,9 +240,8 @@ class BatchJob:
                 continue
             settings = ""
             with contextlib.suppress(ValueError, KeyError):
-                settings = self.settings.__class__(model=row["model"], strength=float(row["strength"])).key(
-                    naming.container_of_output(output)
-                )
+                reported = BatchSettings(model=row["model"], strength=float(row["strength"]))
+                settings = reported.key(naming.container_of_output(output))
             if status == "done":
                 try:
                     stat = (self.outdir / output).stat() if output and settings else None
