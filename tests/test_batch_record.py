@@ -464,3 +464,13 @@ def test_disk_full_while_the_record_is_written_stops_the_batch_in_one_line(
     assert "disk full while updating the job record" in err and "Traceback" not in err
     assert not parts(out) and not (out / "a.png").exists()
     assert [r["status"] for r in rows(out)] == ["failed"]
+
+
+def test_a_photo_reached_twice_is_one_job_and_one_row(
+    tmp_path: Path, stub_engine: list[StubColorizer]
+) -> None:
+    src = tmp_path / "src"
+    photo = grey(src / "a.png", 1)
+    out = tmp_path / "out"
+    assert run(photo, src, tmp_path / "src" / ".." / "src" / "a.png", "-o", out) == 0
+    assert [r["source"] for r in rows(out)] == ["../src/a.png"] and calls(stub_engine) == 1

@@ -75,6 +75,14 @@ def discover(
     note = note or (lambda message: None)
     out = outdir.resolve()
     jobs: list[Job] = []
+    seen: set[Path] = set()  # a photo reached twice (named and inside a named folder) is one job
+
+    def add(job: Job) -> None:
+        where = job.source.parent.resolve() / job.source.name
+        if where not in seen:
+            seen.add(where)
+            jobs.append(job)
+
     for item in inputs:
         if not item.exists():
             raise UsageError(f"{shown(item)}: no such file or folder; check the path")
@@ -92,7 +100,7 @@ def discover(
                 )
             for path in _walk(item, recursive, note, out):
                 if not _inside(path.resolve(), out):
-                    jobs.append(Job(path, path.relative_to(item), explicit=False))
+                    add(Job(path, path.relative_to(item), explicit=False))
         else:
-            jobs.append(Job(item, Path(item.name), explicit=True))
+            add(Job(item, Path(item.name), explicit=True))
     return jobs
