@@ -247,6 +247,7 @@ def test_stale_temporary_files_of_earlier_runs_are_removed_and_nothing_else(tmp_
         out / ".a.0123456789ab.part.png",
         out / "..a.png.0123456789ab.part",
         out / ".colorsphere-report.csv.part",
+        out / "sub" / ".old.0123456789ab.part.jpg",  # a folder this run writes nothing into
     ]
     for path in stale:
         path.write_bytes(b"half a file")
@@ -474,3 +475,28 @@ def test_a_photo_reached_twice_is_one_job_and_one_row(
     out = tmp_path / "out"
     assert run(photo, src, tmp_path / "src" / ".." / "src" / "a.png", "-o", out) == 0
     assert [r["source"] for r in rows(out)] == ["../src/a.png"] and calls(stub_engine) == 1
+
+
+def test_a_deleted_record_is_rebuilt_from_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stub_engine: list[StubColorizer]
+) -> None:
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    (out / RECORD_NAME).unlink()
+    assert run(src, "-o", out) == 0
+    assert "job record is missing" in capsys.readouterr().err
+    assert calls(stub_engine) == 3 and {r["message"] for r in rows(out)} == {"up to date; not rewritten"}
+
+
+def test_with_record_and_report_both_lost_outputs_that_name_colorsphere_are_redone_not_refused(
+    tmp_path: Path, stub_engine: list[StubColorizer]
+) -> None:
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    (out / REPORT_NAME).unlink()
+    (out / RECORD_NAME).write_bytes(b"\x00garbage" * 100)
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(out / "c.png")  # not ours: no Software tag
+    assert run(src, "-o", out) == 1
+    statuses = {Path(r["source"]).name: r["status"] for r in rows(out)}
+    assert statuses == {"a.png": "done", "b.png": "done", "c.png": "failed"}
+    assert calls(stub_engine) == 5 and np.asarray(Image.open(out / "c.png")).shape == (4, 4)

@@ -23,17 +23,20 @@ from pathlib import Path
 from typing import Protocol
 
 from filelock import FileLock, Timeout
+from PIL import Image
 
 from colorsphere_gui.core.errors import ColorSphereError, DiskFullError, UsageError
 from colorsphere_gui.core.monochrome import ToneReport, classify_tone
 from colorsphere_gui.core.photo import Photo
+from colorsphere_gui.core.provenance import SOFTWARE
 
 from . import naming
 from .job import BatchSettings, BatchSummary, FileResult, Job, Task, shown
-from .record import LEGACY_MANIFEST_NAME, OutputEntry, Record, SourceRow, legacy_settings, now
-from .report import read_report, write_report
+from .record import LEGACY_MANIFEST_NAME, RECORD_NAME, OutputEntry, Record, SourceRow, legacy_settings, now
+from .report import REPORT_NAME, read_report, write_report
 
 LOCK_NAME = ".colorsphere-record.lock"
+EXIF_SOFTWARE = 0x0131
 # Temporary names of the writer and of commit: hidden, a 12-digit hex token, ".part" (+ the suffix).
 _PART = re.compile(r"^\..+\.[0-9a-f]{12}\.part(\.[A-Za-z0-9]+)?$")
 _LEGACY_PARTS = (f".{LEGACY_MANIFEST_NAME}.part", ".colorsphere-report.csv.part")
@@ -68,6 +71,16 @@ def rename_into_place(temp: Path, final: Path) -> None:
     """The one moment an output appears under its final name (a test hook can stop the process here)."""
     os.replace(temp, final)
     _fsync_folder(final.parent)
+
+
+def made_by_colorsphere(path: Path) -> bool:
+    """Whether the file's own Software tag (EXIF, TIFF, PNG text; core/provenance.py) names ColorSphere."""
+    try:
+        with Image.open(path) as im:
+            software = im.info.get("Software") or im.getexif().get(EXIF_SOFTWARE) or ""
+    except Exception:  # any file Pillow cannot read is simply not known to be ours
+        return False
+    return str(software).startswith(SOFTWARE.split()[0])
 
 
 def _read_only(exc: OSError) -> bool:
@@ -125,6 +138,9 @@ class BatchJob:
                 "finished, or choose another output folder"
             ) from None
         self.record = Record.open(out, self.note)
+        if self.record.created and not self.record.rebuilt and (out / REPORT_NAME).exists():
+            self.note(f"{shown(out / RECORD_NAME)}: the job record is missing; rebuilt from the last report")
+            self.record.rebuilt = True
         if self.record.rebuilt:
             self._rebuild()
         legacy = out / LEGACY_MANIFEST_NAME
@@ -134,7 +150,7 @@ class BatchJob:
         record = self.record
         self.tasks = naming.plan(self.jobs, out, self.settings.fmt, record.name_for, record.claimed_by_other)
         record.remember_names([(t.key, t.base, t.output_rel) for t in self.tasks])
-        self._clean_parts({out} | {t.output.parent for t in self.tasks})
+        self._clean_parts()
 
     def close(self) -> None:
         if self.record is not None:
@@ -161,23 +177,18 @@ class BatchJob:
                 (self.outdir / tmp).unlink(missing_ok=True)
                 self.record.drop_pending(entry.path)
 
-    def _clean_parts(self, folders: Iterable[Path]) -> None:
-        """Hidden temporary files left by killed runs (no other run can be writing: the lock is held)."""
+    def _clean_parts(self) -> None:
+        """Hidden temporary files that killed runs left anywhere in the output folder (no other run can be
+        writing there: the lock is held). Links to folders are not followed."""
         removed = 0
-        for folder in folders:
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            for entry in entries:
-                if (_PART.match(entry.name) or entry.name in _LEGACY_PARTS) and entry.is_file(
-                    follow_symlinks=False
-                ):
-                    try:
-                        os.unlink(entry.path)
-                        removed += 1
-                    except OSError:
-                        pass
+        for folder, _, files in os.walk(self.outdir):
+            for name in files:
+                if _PART.match(name) or name in _LEGACY_PARTS:
+                    path = os.path.join(folder, name)
+                    with contextlib.suppress(OSError):
+                        if not os.path.islink(path):
+                            os.unlink(path)
+                            removed += 1
         if removed:
             self.note(f"removed {removed} temporary file(s) left by an interrupted earlier run")
 
@@ -295,6 +306,8 @@ class BatchJob:
         entry = record.output(task.output_rel)
         if entry is not None and entry.matches(stat):
             return None
+        if entry is None and record.rebuilt and made_by_colorsphere(task.output):
+            return None  # the record that knew it is lost, but the file says who made it
         why = "was changed since ColorSphere wrote it" if entry else "was not written by ColorSphere"
         return FileResult(
             task.source,

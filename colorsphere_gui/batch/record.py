@@ -100,7 +100,7 @@ def _verify(db: sqlite3.Connection) -> None:
     """Set db up, or raise sqlite3.DatabaseError unless it is a sound record or an empty new file."""
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")  # the pending row must be on disk before the rename is
-    check = db.execute("PRAGMA quick_check").fetchone()
+    check = db.execute("PRAGMA integrity_check(1)").fetchone()
     if check is None or check[0] != "ok":
         raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else 'no answer'}")
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -130,6 +130,7 @@ class Record:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.created = not path.exists() or path.stat().st_size == 0  # nothing recorded here before
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
         try:
@@ -161,7 +162,7 @@ class Record:
             record.rebuilt = True
             return record
 
-    rebuilt = False
+    rebuilt = False  # made anew in place of a damaged record
 
     def close(self) -> None:
         with self._lock:
