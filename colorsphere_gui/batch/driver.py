@@ -40,6 +40,7 @@ EXIF_SOFTWARE = 0x0131
 # Temporary names of the writer and of commit: hidden, a 12-digit hex token, ".part" (+ the suffix).
 _PART = re.compile(r"^\..+\.[0-9a-f]{12}\.part(\.[A-Za-z0-9]+)?$")
 _LEGACY_PARTS = (f".{LEGACY_MANIFEST_NAME}.part", ".colorsphere-report.csv.part")
+_PROBE = ".colorsphere-probe-"
 
 
 class SetupError(ColorSphereError):
@@ -120,7 +121,7 @@ class BatchJob:
         out = self.outdir
         try:
             out.mkdir(parents=True, exist_ok=True)
-            probe = out / f".colorsphere-probe-{secrets.token_hex(6)}"
+            probe = out / f"{_PROBE}{secrets.token_hex(6)}"
             probe.touch(exist_ok=False)
             probe.unlink()
         except OSError as exc:
@@ -138,12 +139,12 @@ class BatchJob:
                 "finished, or choose another output folder"
             ) from None
         self.record = Record.open(out, self.note)
-        if self.record.created and not self.record.rebuilt and (out / REPORT_NAME).exists():
+        legacy = out / LEGACY_MANIFEST_NAME
+        if self.record.created and not legacy.exists() and (out / REPORT_NAME).exists():
             self.note(f"{shown(out / RECORD_NAME)}: the job record is missing; rebuilt from the last report")
             self.record.rebuilt = True
         if self.record.rebuilt:
             self._rebuild()
-        legacy = out / LEGACY_MANIFEST_NAME
         if legacy.exists():
             self._migrate(legacy)
         self._recover_pending()
@@ -183,7 +184,7 @@ class BatchJob:
         removed = 0
         for folder, _, files in os.walk(self.outdir):
             for name in files:
-                if _PART.match(name) or name in _LEGACY_PARTS:
+                if _PART.match(name) or name in _LEGACY_PARTS or name.startswith(_PROBE):
                     path = os.path.join(folder, name)
                     with contextlib.suppress(OSError):
                         if not os.path.islink(path):
@@ -247,7 +248,7 @@ class BatchJob:
         for row in read_report(self.outdir):
             key, output, status = row.get("source", ""), row.get("output", ""), row.get("status", "")
             digest, message = row.get("source_blake2b", ""), row.get("message", "")
-            if not key or not status:
+            if not key or not status or "source_blake2b" not in row:  # none, or an earlier version's
                 continue
             settings = ""
             with contextlib.suppress(ValueError, KeyError):
