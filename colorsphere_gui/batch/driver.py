@@ -5,7 +5,8 @@ with the same code for every runner: which sources there are, what each output i
 resolved), which sources are up to date or already known to be in colour, which existing files may be
 replaced, and what is recorded and reported. A runner only turns "colorize this source into this
 temporary file" into work and hands the file back through `commit`, which records it as pending,
-renames it into place and records it as done. See notes/batch_api.md for the contract.
+renames it into place and records it as done. Session and Runner (below) are the contract a runner
+follows.
 """
 
 from __future__ import annotations

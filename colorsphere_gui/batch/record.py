@@ -31,7 +31,8 @@ from pathlib import Path
 
 from colorsphere_gui.core.errors import ColorSphereError, DiskFullError
 
-from .job import shown
+from .job import BatchSettings, shown
+from .naming import container_of_output
 
 RECORD_NAME = ".colorsphere-record.sqlite"
 LEGACY_MANIFEST_NAME = ".colorsphere-manifest.json"
@@ -309,10 +310,5 @@ class Record:
 
 def legacy_settings(old: str, output: str) -> str:
     """The settings key of a JSON-manifest entry ({"model", "fmt", "strength"}) in today's form."""
-    from .naming import container_of_output
-
     values = json.loads(old)
-    container = container_of_output(output)
-    return json.dumps(
-        {"model": values["model"], "strength": values["strength"], "container": container}, sort_keys=True
-    )
+    return BatchSettings(model=values["model"], strength=values["strength"]).key(container_of_output(output))
