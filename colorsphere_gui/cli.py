@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--redo", action="store_true", help="colorize again photos whose output is already up to date"
     )
     col.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="colorize on Ray workers: local (this machine), auto (the running cluster) or ray://HOST:PORT; "
+        "needs pip install 'colorsphere[cluster]' and storage every node sees (docs/SCALING.md)",
+    )
+    col.add_argument(
         "--overwrite",
         action="store_true",
         help="replace existing files in the output folder that ColorSphere did not write",
@@ -128,6 +134,17 @@ def _stop_on_signals(cancel: threading.Event) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def _on_ray(args: argparse.Namespace, jobs: list, settings, on_result, cancel: threading.Event):  # noqa: ANN001
+    """The same batch with its photos colorized by Ray workers (batch/ray_runner.py, issue 17)."""
+    try:
+        from colorsphere_gui.batch.ray_runner import run_on_ray
+    except ModuleNotFoundError as exc:
+        raise ColorSphereError(f"--ray needs {exc.name}: pip install 'colorsphere[cluster]'") from None
+    return run_on_ray(
+        args.ray, args.model, args.device, jobs, args.output, settings, on_result, cancel, _say
+    )
+
+
 def cmd_colorize(args: argparse.Namespace) -> int:
     from colorsphere_gui.batch import BatchRunner, BatchSettings, OnDemand, Stages, discover
     from colorsphere_gui.batch.progress import progress_for
@@ -166,7 +183,10 @@ def cmd_colorize(args: argparse.Namespace) -> int:
     runner = BatchRunner(OnDemand(make_colorizer).colorize, settings, on_result, cancel, note=_say)
     try:
         with _stop_on_signals(cancel):
-            summary = runner.run(jobs, args.output)
+            if args.ray:
+                summary = _on_ray(args, jobs, settings, on_result, cancel)
+            else:
+                summary = runner.run(jobs, args.output)
     finally:
         bar.close()
     counts = (
