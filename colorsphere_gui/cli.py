@@ -239,11 +239,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM outside a batch's run (while looking for photos, loading, downloading) ends the command
+    the way Ctrl-C does: one line and status 130, not a silent death."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"colorize": cmd_colorize, "models": cmd_models, "evaluate": cmd_evaluate}[args.command]
     try:
-        return handler(args)
+        with _sigterm_as_ctrl_c():
+            return handler(args)
     except ColorSphereError as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE

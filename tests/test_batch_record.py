@@ -500,3 +500,21 @@ def test_with_record_and_report_both_lost_outputs_that_name_colorsphere_are_redo
     statuses = {Path(r["source"]).name: r["status"] for r in rows(out)}
     assert statuses == {"a.png": "done", "b.png": "done", "c.png": "failed"}
     assert calls(stub_engine) == 5 and np.asarray(Image.open(out / "c.png")).shape == (4, 4)
+
+
+def test_sigterm_while_looking_for_photos_is_a_stop_by_the_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from colorsphere_gui.batch import discovery
+
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    walk = discovery._walk
+
+    def terminated(*args):  # noqa: ANN002, ANN202
+        os.kill(os.getpid(), signal.SIGTERM)
+        yield from walk(*args)
+
+    monkeypatch.setattr(discovery, "_walk", terminated)
+    assert run(src, "-o", out) == 130
+    assert "stopped by the user" in capsys.readouterr().err and not out.exists()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
