@@ -133,6 +133,14 @@ def test_plain_batch_and_app_never_import_ray() -> None:
     assert subprocess.run([sys.executable, "-c", code], env=env, timeout=120).returncode == 0
 
 
+def test_one_actor_per_gpu_with_its_share_of_the_node_cpus_else_one_per_cpu() -> None:
+    shape, made = ray_runner.ActorShape.for_cluster, ray_runner.ActorShape
+    nodes = [{"CPU": 8.0}, {"CPU": 96.0, "GPU": 8.0}, {"CPU": 32.0, "GPU": 4.0}]
+    assert shape(nodes, "auto") == made(count=12, num_cpus=8, num_gpus=1, concurrency=8)
+    assert shape(nodes, "cpu") == made(count=136, num_cpus=1, num_gpus=0, concurrency=1)
+    assert shape([{"CPU": 2.0}], "auto") == made(count=2, num_cpus=1, num_gpus=0, concurrency=1)
+
+
 # ----- the runner's faults, on one local Ray instance for the module -----
 
 
@@ -240,6 +248,6 @@ def test_worker_that_cannot_see_a_path_names_it_and_the_shared_mount(local_ray: 
 
     worker = ray.remote(ray_runner.PhotoWorker).options(num_cpus=1)
     actor = worker.remote("builtin", "cpu", 1.0, str(out), 1)
-    where, error, missing = ray.get(actor.describe.remote([str(out), str(tmp_path / "elsewhere")]))
-    assert error == "" and missing == [str(tmp_path / "elsewhere")] and "CPU" in where
+    _, device, error, missing = ray.get(actor.describe.remote([str(out), str(tmp_path / "elsewhere")]))
+    assert error == "" and missing == [str(tmp_path / "elsewhere")] and "CPU" in device
     ray.kill(actor)

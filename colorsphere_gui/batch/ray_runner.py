@@ -53,8 +53,8 @@ ADDRESS_HELP = (
 OBJECT_STORE_BYTES = 256 * 2**20
 # Tries of one photo after its worker process died (killed, out of memory, a crash in a decoder).
 TASK_RETRIES = 2
-# CPU threads a GPU actor gets for decoding and encoding photos beside the network (photos in flight).
-CPUS_PER_GPU_ACTOR = 4
+# At most this many CPUs (threads, photos in flight) per GPU actor, for decoding and encoding.
+MAX_CPUS_PER_GPU_ACTOR = 16
 # Driver threads hashing sources ahead of the actors, and how many tasks they may be ahead.
 SCREEN_THREADS, SCREEN_AHEAD = 4, 64
 READY_TIMEOUT_S = 300.0  # loading the model on every actor, and scheduling them
@@ -79,16 +79,18 @@ class ActorShape:
     concurrency: int  # photos one actor works on at once (threads)
 
     @classmethod
-    def for_cluster(cls, resources: dict[str, float], device: str) -> ActorShape:
-        """One actor per GPU (with a few CPUs for its codecs) where there are GPUs and the device allows
-        them; else one single-threaded actor per CPU, which on a small machine matches the plain run's
-        lanes."""
-        cpus = max(1, int(resources.get("CPU", 1)))
-        gpus = int(resources.get("GPU", 0)) if device in ("auto", "cuda") else 0
-        if gpus:
-            per = max(1, min(CPUS_PER_GPU_ACTOR, cpus // gpus))
-            return cls(gpus, per, 1, per)
-        return cls(cpus, 1, 0, 1)
+    def for_cluster(cls, nodes: list[dict[str, float]], device: str) -> ActorShape:
+        """From the resources of each live node: one actor per GPU where the device allows GPUs, with an
+        equal share of its node's CPUs for decoding and encoding photos beside the network (a photo's
+        codecs take several times the GPU's time for it); else one single-threaded actor per CPU, which
+        on a small machine matches the plain run's two lanes."""
+        gpu_nodes = [n for n in nodes if n.get("GPU", 0) >= 1] if device in ("auto", "cuda") else []
+        if gpu_nodes:
+            count = sum(int(n["GPU"]) for n in gpu_nodes)
+            share = min(int(n.get("CPU", 1)) // int(n["GPU"]) for n in gpu_nodes)
+            per = max(1, min(MAX_CPUS_PER_GPU_ACTOR, share))
+            return cls(count, per, 1, per)
+        return cls(max(1, sum(int(n.get("CPU", 0)) for n in nodes)), 1, 0, 1)
 
 
 @dataclass
@@ -141,10 +143,10 @@ class PhotoWorker:
         except ColorSphereError as exc:
             self.error = str(exc)
 
-    def describe(self, paths: list[str]) -> tuple[str, str, list[str]]:
-        """(where this actor runs, its set-up error or "", those of `paths` its node cannot see)."""
+    def describe(self, paths: list[str]) -> tuple[str, str, str, list[str]]:
+        """(this actor's node, its device, its set-up error or "", those of `paths` its node cannot see)."""
         device = self.colorizer.device_description if self.colorizer else "no model"
-        return f"{self.node}, {device}", self.error, [p for p in paths if not os.path.exists(p)]
+        return self.node, device, self.error, [p for p in paths if not os.path.exists(p)]
 
     def pid(self) -> int:
         return os.getpid()
@@ -246,7 +248,8 @@ class RayRunner:
 
     def _start(self, session: Session, first: Task) -> None:
         """One actor per GPU (or CPU) of the cluster, each with the model loaded and the paths in sight."""
-        shape = ActorShape.for_cluster(ray.cluster_resources(), self.device)
+        nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
+        shape = ActorShape.for_cluster(nodes, self.device)
         options = {
             "num_cpus": shape.num_cpus,
             "num_gpus": shape.num_gpus,
@@ -271,13 +274,21 @@ class RayRunner:
                 f"{shape.num_gpus} GPU(s) each within {READY_TIMEOUT_S:.0f} s; check the cluster's "
                 "resources (`ray status`)"
             ) from None
-        for where, error, missing in described:
+        except RayActorError as exc:  # the actor could not even be made: ColorSphere missing on a node
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SetupError(
+                f"a Ray model worker could not start ({first_line}); install the same ColorSphere with "
+                "its [cluster] extra on every node (docs/SCALING.md)"
+            ) from None
+        for node, _, error, missing in described:
             if error:
-                raise SetupError(f"on Ray node {where}: {error}")
+                raise SetupError(f"on Ray node {node}: {error}")
             if missing:
-                raise SetupError(unseen(missing[0], where.split(",")[0]))
-        places = sorted({where for where, _, _ in described})
-        self.note(f"model {self.model} on {len(described)} Ray worker(s): {'; '.join(places)}")
+                raise SetupError(unseen(missing[0], node))
+        nodes = {node for node, _, _, _ in described}
+        devices = sorted({device for _, device, _, _ in described})
+        where = f"{len(described)} Ray worker(s) on {len(nodes)} node(s)"
+        self.note(f"model {self.model} on {where}: {', '.join(devices)}")
 
 
 def _next_work(session: Session, screening: _Screening) -> Task | None:
@@ -323,11 +334,14 @@ class _Dispatch:
             if self.session.halted and not told:
                 told = True
                 self.runner.note(f"stopping: {len(self.flying)} photo(s) in progress finish first")
-            done, _ = ray.wait(list(self.flying), num_returns=1, timeout=POLL_S)
-            for ref in done:
-                flight = self.flying.pop(ref)
+            done, rest = ray.wait(list(self.flying), num_returns=1, timeout=POLL_S)
+            if done and rest:  # every other result already in: one pass over the refs, not one each
+                done += ray.wait(rest, num_returns=len(rest), timeout=0)[0]
+            flights = [(self.flying.pop(ref), ref) for ref in done]
+            for flight, _ in flights:
                 self.load[flight.actor] -= 1
-                self._fill()
+            self._fill()  # new photos go out before the finished ones are committed
+            for flight, ref in flights:
                 self._settle(flight, ref)
 
     def _fill(self) -> None:
