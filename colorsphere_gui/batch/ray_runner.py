@@ -148,9 +148,6 @@ class PhotoWorker:
         device = self.colorizer.device_description if self.colorizer else "no model"
         return self.node, device, self.error, [p for p in paths if not os.path.exists(p)]
 
-    def pid(self) -> int:
-        return os.getpid()
-
     def colorize(self, task: Task, temp: str, needs_tone: bool) -> Outcome:
         """One photo into `temp`, which is removed first: an earlier try may have died writing it."""
         temp_path = Path(temp)
@@ -419,30 +416,10 @@ def run_on_ray(
     """The batch of `jobs` as run_batch runs it, with its photos colorized on the Ray cluster at
     `address`. Ray is joined (or started) only once a photo needs colorizing, so a re-run over a
     finished folder costs what it costs without Ray."""
-    with _LazyConnection(address) as connection:
-        runner = RayRunner(model, device, note, connection.ensure)
+    check_address(address)  # a typing error is reported before the output folder is touched
+    with contextlib.ExitStack() as stack:
+        runner = RayRunner(model, device, note, lambda: stack.enter_context(connect(address)))
         return run_batch(jobs, outdir, settings, runner, on_result, cancel, note)
-
-
-class _LazyConnection:
-    """A Ray connection made on first use, closed (and a local instance stopped) on exit."""
-
-    def __init__(self, address: str) -> None:
-        self.address = check_address(address)
-        self._session: contextlib.AbstractContextManager | None = None
-
-    def ensure(self) -> None:
-        if self._session is None:
-            session = connect(self.address)
-            session.__enter__()
-            self._session = session
-
-    def __enter__(self) -> _LazyConnection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._session is not None:
-            self._session.__exit__(None, None, None)
 
 
 @contextmanager
