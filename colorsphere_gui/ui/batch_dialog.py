@@ -78,6 +78,7 @@ class BatchDialog(QDialog):
         self._task: Task | None = None
         self._summary: BatchSummary | None = None
         self._rows: dict[Path, QTreeWidgetItem] = {}
+        self._outputs: dict[Path, Path] = {}  # source -> its colour version, for "Open result"
         self._started = 0.0
         self._worked = 0
         self._total = 0
@@ -135,6 +136,8 @@ class BatchDialog(QDialog):
         self.files.setRootIsDecorated(False)
         self.files.setAlternatingRowColors(True)
         self.files.setAccessibleName("Files in the batch")
+        self.files.itemDoubleClicked.connect(lambda item, _column: self.open_result(item))
+        self.files.itemSelectionChanged.connect(self._selection_changed)
         header = self.files.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -145,6 +148,14 @@ class BatchDialog(QDialog):
         self.open_button = QPushButton(action_icon("folder"), "Open destination")
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self.open_destination)
+        self.result_button = QPushButton("Open result")
+        self.result_button.setToolTip("Open the selected photo's colour version (or double-click its row)")
+        self.result_button.setEnabled(False)
+        self.result_button.clicked.connect(lambda: self.open_result())
+        self.retry_button = QPushButton("Retry failed only")
+        self.retry_button.setToolTip("Run the batch again on the photos that failed, and on nothing else")
+        self.retry_button.setEnabled(False)
+        self.retry_button.clicked.connect(self.retry_failed)
         self.start_button = QPushButton("Start")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start)
@@ -155,8 +166,9 @@ class BatchDialog(QDialog):
         close = QPushButton("Close")
         close.clicked.connect(self.close)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.result_button)
         buttons.addStretch(1)
-        for button in (self.start_button, self.cancel_button, close):
+        for button in (self.retry_button, self.start_button, self.cancel_button, close):
             buttons.addWidget(button)
         layout.addLayout(buttons)
 
@@ -184,6 +196,16 @@ class BatchDialog(QDialog):
         return self._task is not None
 
     def start(self) -> None:
+        self._start(None)
+
+    def retry_failed(self) -> None:
+        """Run again on the rows that failed only; the others keep their results and are not listed."""
+        results = self._summary.results if self._summary is not None else []
+        failed = frozenset(r.source for r in results if r.status == "failed")
+        if failed:
+            self._start(failed)
+
+    def _start(self, only: frozenset[Path] | None) -> None:
         source, dest = Path(self.source.text().strip()), Path(self.dest.text().strip())
         if not self.source.text().strip() or not source.is_dir():
             self._say("Choose an existing source folder.", error=True)
@@ -216,9 +238,13 @@ class BatchDialog(QDialog):
             self._device(),
             settings,
             self.subfolders.isChecked(),
+            only,
         )
         self.files.clear()
         self._rows.clear()
+        self._outputs.clear()
+        self.retry_button.setEnabled(False)
+        self.result_button.setEnabled(False)
         self._summary = None
         self.progress.setRange(0, 0)
         self.open_button.setEnabled(False)
@@ -271,6 +297,8 @@ class BatchDialog(QDialog):
 
     def _show_result(self, result: FileResult, i: int, n: int) -> None:
         item = self._rows.get(result.source)
+        if result.output is not None and result.status != "failed":
+            self._outputs[result.source] = result.output
         if item is not None:
             item.setText(1, result.status)
             item.setForeground(1, QBrush(STATUS_COLOURS.get(result.status, QColor("black"))))
@@ -299,6 +327,7 @@ class BatchDialog(QDialog):
         )
         self.open_button.setEnabled(True)
         self._summary = summary
+        self.retry_button.setEnabled(summary.count("failed") > 0)
 
     def _failed(self, text: str) -> None:
         self._say(text, error=True)
@@ -320,6 +349,22 @@ class BatchDialog(QDialog):
             if source.name == name:
                 return item.text(1), item.text(2)
         return None
+
+    def _selection_changed(self) -> None:
+        self.result_button.setEnabled(self._output_of(self.files.currentItem()) is not None)
+
+    def _output_of(self, item: QTreeWidgetItem | None) -> Path | None:
+        source = next((s for s, row in self._rows.items() if row is item), None)
+        output = self._outputs.get(source) if source is not None else None
+        return output if output is not None and output.is_file() else None
+
+    def open_result(self, item: QTreeWidgetItem | None = None) -> None:
+        """Open a row's colour version in the system's viewer; a row without one says why."""
+        output = self._output_of(item or self.files.currentItem())
+        if output is None:
+            self._say("This photo has no colour version to open (it failed, was skipped or is waiting).")
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(output)))
 
     def open_destination(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(self.dest.text()))

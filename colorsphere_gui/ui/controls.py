@@ -114,11 +114,11 @@ class PhotoPanel(QGroupBox):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setAccessibleName("Photo details")
         layout.addWidget(self.details)
-        self.compare_button = QPushButton("Compare with original…")
-        self.compare_button.setAccessibleName("Compare every model with the colour original")
+        self.compare_button = QPushButton("Compare models…")
+        self.compare_button.setAccessibleName("Compare every model with the right colours")
         self.compare_button.setToolTip(
-            "For a colour photo: turn it black and white, colorize it with each installed model and "
-            "score the results against the original (PSNR, MSE, SSIM)"
+            "Colorize with each installed model and score the results against the right colours: a "
+            "colour photo's own, or a colour reference you choose for a grey scan (PSNR, MSE, SSIM, ΔE)"
         )
         self.compare_button.setEnabled(False)
         layout.addWidget(self.compare_button)

@@ -40,20 +40,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from colorsphere_gui.core.adjust import Adjustment
 from colorsphere_gui.core.photo import SUPPORTED_EXTENSIONS
 
 from .about import about_dialog, shortcuts_dialog
+from .adjust import AdjustPanel
 from .batch_dialog import BatchDialog
 from .catalog import ModelCatalog
 from .compare_dialog import CompareDialog
 from .compare_view import FULL, PREVIEW, SIDE, SPLIT, CompareView
 from .controls import DevicePanel, PhotoPanel, StrengthPanel
+from .export_options import ExportOptions, ExportOptionsDialog
+from .help import show_user_guide
 from .icons import action_icon, app_icon
 from .jobs import (
     Colorized,
     DisplayRequest,
     LoadedPhoto,
     SaveItem,
+    WriteOptions,
     display_job,
     expand_job,
     paste_job,
@@ -114,6 +119,10 @@ class MainWindow(QMainWindow):
         self._gpu = self.catalog.gpu_backend()
         self.batch_dialog: BatchDialog | None = None
         self.compare_dialog: CompareDialog | None = None
+        self.export = ExportOptions.load(self.settings)
+        self.export_dialog: ExportOptionsDialog | None = None
+        self.guide_window: QWidget | None = None
+        self._restoring = False  # panels are being set to a photo's own choices
 
         self.setWindowTitle("ColorSphere")
         self.setWindowIcon(app_icon())
@@ -137,6 +146,7 @@ class MainWindow(QMainWindow):
         )
         self.strip = PhotoStrip()
         self.strip.photo_chosen.connect(self._chosen)
+        self.strip.remove_requested.connect(self._remove_by_id)
         self.strip.hide()  # until there is a photo: the empty view alone invites the drop
 
         left = QWidget()
@@ -154,6 +164,8 @@ class MainWindow(QMainWindow):
         self.device_panel.device_changed.connect(self._device_changed)
         self.strength_panel = StrengthPanel()
         self.strength_panel.strength_changed.connect(self._strength_changed)
+        self.adjust_panel = AdjustPanel()
+        self.adjust_panel.changed.connect(lambda: self._strength_changed(self.strength()))
         self.photo_panel = PhotoPanel()
         self.photo_panel.compare_button.clicked.connect(self.compare_with_original)
         batch = QPushButton(action_icon("batch"), "Batch restore a folder…")
@@ -163,7 +175,13 @@ class MainWindow(QMainWindow):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(6, 6, 6, 6)
-        for widget in (self.model_panel, self.device_panel, self.strength_panel, self.photo_panel):
+        for widget in (
+            self.model_panel,
+            self.device_panel,
+            self.strength_panel,
+            self.adjust_panel,
+            self.photo_panel,
+        ):
             side_layout.addWidget(widget)
         side_layout.addStretch(1)
         side_layout.addWidget(batch)
@@ -243,6 +261,21 @@ class MainWindow(QMainWindow):
             "batch",
             "Colorize a whole folder into another one",
         )
+        self.act_export_options = a(
+            "&Export Options…",
+            self.export_options,
+            None,
+            None,
+            "JPEG quality, TIFF compression, name suffix and the format of Save All",
+        )
+        self.act_remove = a(
+            "&Remove from List",
+            self.remove_current,
+            "Ctrl+W",
+            "cancel",
+            "Close this photo (the file itself is kept); asks first if its result is not saved",
+        )
+        self.act_remove.setShortcuts([QKeySequence("Ctrl+W"), QKeySequence(Qt.Key.Key_Delete)])
         self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         self.act_side = a(
@@ -278,16 +311,24 @@ class MainWindow(QMainWindow):
         self.act_cancel = a("&Cancel", self.cancel_work, "Esc", "cancel", "Stop after the current step")
         self.act_models = a("Choose &Model…", self._focus_models, "Ctrl+M", None, "Choose or install a model")
         self.act_compare = a(
-            "Compare with &Original…",
+            "&Compare Models…",
             self.compare_with_original,
             "Ctrl+K",
             None,
-            "Score each model against a colour photo",
+            "Score each model against the right colours: a colour photo's own, or a reference for a scan",
+        )
+        self.act_apply_all = a(
+            "Use These Settings for &All Photos",
+            self.apply_to_all,
+            "Ctrl+Shift+A",
+            None,
+            "Give every opened photo this photo's model, strength and adjustments",
         )
         self.act_about = a("&About ColorSphere", self.show_about, None, "info")
-        self.act_shortcuts = a(
-            "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
+        self.act_guide = a(
+            "&User Guide", self.show_guide, QKeySequence.StandardKey.HelpContents, None, "Open the user guide"
         )
+        self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+/")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -298,7 +339,9 @@ class MainWindow(QMainWindow):
         file.addMenu(self.recent_menu)
         file.addAction(self.act_paste)
         file.addSeparator()
-        file.addActions([self.act_save, self.act_save_as, self.act_save_all])
+        file.addActions([self.act_save, self.act_save_as, self.act_save_all, self.act_export_options])
+        file.addSeparator()
+        file.addAction(self.act_remove)
         file.addSeparator()
         file.addAction(self.act_batch)
         file.addSeparator()
@@ -310,9 +353,9 @@ class MainWindow(QMainWindow):
         colorize = bar.addMenu("&Colorize")
         colorize.addActions([self.act_recolorize, self.act_cancel])
         colorize.addSeparator()
-        colorize.addActions([self.act_models, self.act_compare])
+        colorize.addActions([self.act_models, self.act_apply_all, self.act_compare])
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([self.act_shortcuts, self.act_about])
+        help_menu.addActions([self.act_guide, self.act_shortcuts, self.act_about])
 
     def _build_toolbar(self) -> None:
         tools = QToolBar("Main")
@@ -348,6 +391,10 @@ class MainWindow(QMainWindow):
         self.zoom_label.setAccessibleName("Zoom")
         self.device_label = QLabel("")
         self.device_label.setAccessibleName("Device in use")
+        self.overall = QLabel("")
+        self.overall.setAccessibleName("Photos colorized")
+        self.overall.setToolTip("How many of the opened photos have their colour result")
+        status.addPermanentWidget(self.overall)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.zoom_label)
         status.addPermanentWidget(self.device_label)
@@ -392,6 +439,10 @@ class MainWindow(QMainWindow):
 
     def strength(self) -> float:
         return self.strength_panel.strength()
+
+    def adjustment(self) -> Adjustment:
+        """The side panel's strength, warmth and saturation: what the current photo is shown with."""
+        return Adjustment(self.strength(), *self.adjust_panel.values())
 
     def _preview_side(self) -> int:
         screen = self.screen()
@@ -474,8 +525,9 @@ class MainWindow(QMainWindow):
 
     def _add_entries(self, fresh: list[PhotoEntry], first: PhotoEntry | None = None) -> None:
         for entry in fresh:
+            entry.model, entry.adjustment = self.model(), self.adjustment()
             self.entries.append(entry)
-            self.strip.add(entry, self.model())
+            self.strip.add(entry, entry.model)
         self.strip.setVisible(bool(self.entries))
         self._paused = False
         self.photos_added.emit([e.id for e in fresh])
@@ -500,6 +552,7 @@ class MainWindow(QMainWindow):
             self.photo_panel.details.setText(entry.name)
             self.photo_panel.compare_button.setEnabled(False)
             self.setWindowTitle(f"{entry.name} — ColorSphere")
+            self._restore_look(entry)
         self.strip.select(entry.id)
         self.view.setFocus()
         if self._bg_task is not None and self._bg_entry is entry:
@@ -521,6 +574,7 @@ class MainWindow(QMainWindow):
         entry, model = self.current, self.model()
         if entry is None:
             return
+        entry.model = model
         ab = entry.results.get(model)
         loaded = self.loaded if self._loaded_entry is entry else None
         colorize = (
@@ -531,7 +585,7 @@ class MainWindow(QMainWindow):
             if loaded is not None:
                 return  # the photo is on screen and there is nothing to run
         req = DisplayRequest(
-            entry.path, model, self.device(), self.strength(), self._preview_side(), loaded, ab, colorize
+            entry.path, model, self.device(), entry.adjustment, self._preview_side(), loaded, ab, colorize
         )
         task = Task(f"Colorizing {entry.name}", display_job(self.pool, req))
         task.stage.connect(lambda kind, payload: self._display_stage(entry, req, kind, payload))
@@ -552,19 +606,19 @@ class MainWindow(QMainWindow):
         if kind == "loaded" and isinstance(payload, LoadedPhoto):
             if entry.thumb is None:
                 entry.thumb = payload.before_thumb
-                self.strip.refresh(entry, self.model())
+                self.strip.refresh(entry, entry.model)
             if entry is self.current:
                 self.loaded, self._loaded_entry = payload, entry
                 self.view.set_photo(QSize(*payload.photo.size), payload.before_preview, payload.before_full)
                 self.photo_panel.details.setText(f"<b>{entry.name}</b><br>{payload.describe()}")
-                self.photo_panel.compare_button.setEnabled(payload.is_colour)
+                self.photo_panel.compare_button.setEnabled(True)
                 self._update_actions()
                 self.photo_shown.emit(entry.id)
         elif kind == "predicted" and not self._paused:  # after Cancel, a late result is dropped
             self._store(entry, payload)  # type: ignore[arg-type]
         elif kind == "thumb" and not self._paused:
             entry.thumb = payload  # type: ignore[assignment]
-            self.strip.refresh(entry, self.model())
+            self.strip.refresh(entry, entry.model)
         elif kind in (PREVIEW, FULL) and on_screen:
             self.view.set_after(payload, kind)  # type: ignore[arg-type]
             if kind == FULL:
@@ -581,14 +635,14 @@ class MainWindow(QMainWindow):
         entry.devices[result.model] = result.device
         entry.errors.pop(result.model, None)
         entry.working = False
-        self.strip.refresh(entry, self.model())
+        self.strip.refresh(entry, entry.model)
         self._show_device(result.device)
         self._update_actions()
 
     def _failed(self, entry: PhotoEntry, model: str, text: str) -> None:
         entry.errors[model] = text
         entry.working = False
-        self.strip.refresh(entry, self.model())
+        self.strip.refresh(entry, entry.model)
         if entry is self.current:
             self.view.set_busy_text("Could not colorize this photo: see the message above")
             self.show_notice(text)
@@ -603,7 +657,7 @@ class MainWindow(QMainWindow):
     def _display_finished(self, entry: PhotoEntry) -> None:
         self._display_task = None
         entry.working = False
-        self.strip.refresh(entry, self.model())
+        self.strip.refresh(entry, entry.model)
         if self._display_wanted and not self._closing:
             self._start_display()
         else:
@@ -643,15 +697,21 @@ class MainWindow(QMainWindow):
             or not self.model_panel.is_ready()
         ):
             return
-        model = self.model()
+        installed = {name for name, _ in self.model_panel.installed_models()}
         entry = next(
-            (e for e in self.entries if e is not self.current and e.state(model) is State.WAITING), None
+            (
+                e
+                for e in self.entries
+                if e is not self.current and e.model in installed and e.state(e.model) is State.WAITING
+            ),
+            None,
         )
         if entry is None:
             return
+        model = entry.model
         task = Task(
             f"Colorizing {entry.name}",
-            predict_job(self.pool, entry.path, model, self.device(), self.strength()),
+            predict_job(self.pool, entry.path, model, self.device(), entry.adjustment),
         )
         task.stage.connect(lambda kind, payload: self._background_stage(entry, kind, payload))
         task.error.connect(lambda text: self._failed(entry, model, text))
@@ -668,12 +728,12 @@ class MainWindow(QMainWindow):
             self._store(entry, payload)  # type: ignore[arg-type]
         elif kind == "thumb":
             entry.thumb = payload  # type: ignore[assignment]
-            self.strip.refresh(entry, self.model())
+            self.strip.refresh(entry, entry.model)
 
     def _background_finished(self, entry: PhotoEntry) -> None:
         self._bg_task, self._bg_entry = None, None
         entry.working = False
-        self.strip.refresh(entry, self.model())
+        self.strip.refresh(entry, entry.model)
         self._pump_background()
         self._update_actions()
 
@@ -683,13 +743,14 @@ class MainWindow(QMainWindow):
         return self.model_panel.combo.itemText(index).split("  (")[0] if index >= 0 else name
 
     def _model_changed(self, name: str) -> None:
+        if self._restoring:
+            return
         self.settings.model = name
         self.notice.dismiss()
         self.view.clear_after()
-        for entry in self.entries:
-            self.strip.refresh(entry, name)
-        if self._bg_task is not None:
-            self._bg_task.cancel()
+        if self.current is not None:  # the model is the current photo's own; the others keep theirs
+            self.current.model = name
+            self.strip.refresh(self.current, name)
         self._paused = False
         self._request_display()
         self._update_actions()
@@ -703,7 +764,7 @@ class MainWindow(QMainWindow):
         self._show_device()
         for entry in self.entries:  # a failure may have been the device's: let it be tried again
             entry.errors.clear()
-            self.strip.refresh(entry, self.model())
+            self.strip.refresh(entry, entry.model)
         self._paused = False
         self._request_display()
 
@@ -716,6 +777,10 @@ class MainWindow(QMainWindow):
             self.device_label.setText(self.device_panel.indicator.text().rstrip("."))
 
     def _strength_changed(self, _strength: float) -> None:
+        if self._restoring:
+            return
+        if self.current is not None:
+            self.current.adjustment = self.adjustment()
         if self.current is not None and self.model() in self.current.results:
             self._request_display()  # re-render from the stored prediction; the network is not re-run
         self._update_actions()
@@ -763,7 +828,7 @@ class MainWindow(QMainWindow):
         if suffix is None:
             suffix = source_suffix if source_suffix in SAVE_SUFFIXES else ".png"
         stem = entry.name if entry.temporary else entry.path.stem
-        return f"{stem}-colour{suffix}"
+        return f"{stem}{self.export.suffix}{suffix}"
 
     def _save_folder(self, entry: PhotoEntry) -> str:
         """The last folder saved into, else the photo's own folder (never a temp folder)."""
@@ -818,7 +883,7 @@ class MainWindow(QMainWindow):
         self._start_save([(entry, dest)])
 
     def save_all(self) -> None:
-        done = [e for e in self.entries if self.model() in e.results]
+        done = [e for e in self.entries if e.model in e.results]
         if not done:
             return
         folder = QFileDialog.getExistingDirectory(
@@ -827,7 +892,8 @@ class MainWindow(QMainWindow):
         if not folder:
             return
         self.settings.set_folder("save", folder)
-        pairs = [(e, Path(folder) / self._default_name(e)) for e in done]
+        fmt = self.export.save_all_format
+        pairs = [(e, Path(folder) / self._default_name(e, fmt)) for e in done]
         originals = [d for _, d in pairs if self._is_source(d) is not None]
         pairs = [(e, d) for e, d in pairs if self._is_source(d) is None]
         if originals:
@@ -846,22 +912,29 @@ class MainWindow(QMainWindow):
     def _start_save(self, pairs: list[tuple[PhotoEntry, Path]]) -> None:
         if self._save_task is not None or not pairs:
             return
-        model, strength = self.model(), self.strength()
         items = [
-            SaveItem(e.path, dest, e.results[model], self.loaded if e is self._loaded_entry else None)
+            SaveItem(
+                e.path,
+                dest,
+                e.results[e.model],
+                self.loaded if e is self._loaded_entry else None,
+                e.adjustment,
+            )
             for e, dest in pairs
         ]
         by_dest = {dest: e for e, dest in pairs}
+        keys = {e.id: (e.model, e.adjustment) for e, _ in pairs}  # as saved, whatever changes meanwhile
 
         def saved(kind: str, payload: object) -> None:
             if kind == "saved":
                 entry = by_dest.get(payload) or by_dest.get(Path(str(payload)))  # type: ignore[arg-type]
                 if entry is not None:
-                    entry.saved_to, entry.saved_key = Path(str(payload)), (model, strength)
+                    entry.saved_to, entry.saved_key = Path(str(payload)), keys[entry.id]
             elif kind == "warning":
                 self.show_notice(str(payload), "warning")
 
-        task = Task("Saving", save_job(items, strength))
+        options = WriteOptions(self.export.jpeg_quality, self.export.tiff_compression)
+        task = Task("Saving", save_job(items, options))
         task.stage.connect(saved)
         task.progress.connect(self._progress)
         task.result.connect(self._saved)
@@ -888,6 +961,89 @@ class MainWindow(QMainWindow):
             self.saved.emit(self._written)
             self._written = []
 
+    # ================================================================ per-photo choices, removing
+    def _restore_look(self, entry: PhotoEntry) -> None:
+        """Set the side panel to the photo's own model and adjustment, without re-rendering per slider."""
+        self._restoring = True
+        try:
+            if entry.model:
+                self.model_panel.set_current(entry.model)
+            self.strength_panel.slider.setValue(round(entry.adjustment.strength * 100))
+            self.adjust_panel.set_values(entry.adjustment.warmth, entry.adjustment.saturation)
+        finally:
+            self._restoring = False
+
+    def apply_to_all(self) -> None:
+        """Lightroom's "sync settings": every opened photo takes this photo's model and adjustment."""
+        entry = self.current
+        if entry is None:
+            return
+        for other in self.entries:
+            other.model, other.adjustment = entry.model, entry.adjustment
+            self.strip.refresh(other, other.model)
+        self._paused = False
+        self.statusBar().showMessage(
+            f"All {len(self.entries)} photos now use {self._model_label(entry.model)} at "
+            f"{entry.adjustment.strength:.0%} strength.",
+            8000,
+        )
+        self._pump_background()
+        self._update_actions()
+
+    def remove_current(self) -> None:
+        if self.current is not None:
+            self.remove_entry(self.current)
+
+    def _remove_by_id(self, entry_id: int) -> None:
+        entry = self.entry(entry_id)
+        if entry is not None:
+            self.remove_entry(entry)
+
+    def remove_entry(self, entry: PhotoEntry) -> bool:
+        """Take a photo off the strip (its file stays); an unsaved result goes only if the user agrees."""
+        if entry.unsaved() and not self._confirm(
+            "Remove photo?",
+            f"The colorized version of {entry.name} is not saved.\n\nRemove the photo from the list and "
+            "discard its colorized version?",
+        ):
+            return False
+        if entry is self._bg_entry and self._bg_task is not None:
+            self._bg_task.cancel()
+        index = self.entries.index(entry)
+        self.entries.remove(entry)
+        self.strip.remove(entry.id)
+        if entry is self._loaded_entry:
+            self.loaded, self._loaded_entry = None, None
+        if entry is self.current:
+            self.current = None
+            self._display_wanted = False
+            if self._display_task is not None:
+                self._display_task.cancel()
+            if self.entries:
+                self.show_entry(self.entries[min(index, len(self.entries) - 1)])
+            else:
+                self.view.clear()
+                self.strip.hide()
+                self.photo_panel.details.setText("No photo")
+                self.photo_panel.compare_button.setEnabled(False)
+                self.setWindowTitle("ColorSphere")
+        if entry.temporary:
+            entry.path.unlink(missing_ok=True)
+        self.statusBar().showMessage(f"Removed {entry.name} from the list (the file itself is kept).", 5000)
+        self._update_actions()
+        return True
+
+    def export_options(self) -> None:
+        dialog = ExportOptionsDialog(self.export, self)
+        self.export_dialog = dialog
+        if dialog.exec() == ExportOptionsDialog.DialogCode.Accepted:
+            self.export = dialog.options()
+            self.export.store(self.settings)
+        self.export_dialog = None
+
+    def show_guide(self) -> None:
+        self.guide_window = show_user_guide(self)
+
     # ================================================================ dialogs
     def open_batch(self) -> None:
         old = self.batch_dialog
@@ -911,7 +1067,7 @@ class MainWindow(QMainWindow):
         self.batch_dialog.activateWindow()
 
     def compare_with_original(self) -> None:
-        if self.loaded is None or self.current is None or not self.loaded.is_colour:
+        if self.loaded is None or self.current is None:
             return
         models = self.model_panel.installed_models()
         if not models:
@@ -977,13 +1133,17 @@ class MainWindow(QMainWindow):
         self.act_save.setEnabled(has_result and self._save_task is None)
         self.act_save_as.setEnabled(has_result and self._save_task is None)
         self.act_save_all.setEnabled(
-            any(model in e.results for e in self.entries) and self._save_task is None
+            any(e.model in e.results for e in self.entries) and self._save_task is None
         )
+        self.act_remove.setEnabled(entry is not None)
+        self.act_apply_all.setEnabled(len(self.entries) > 1)
+        done = sum(e.model in e.results for e in self.entries)
+        self.overall.setText(f"{done} of {len(self.entries)} colorized" if self.entries else "")
         self.act_recolorize.setEnabled(entry is not None and self.model_panel.is_ready())
         self.act_cancel.setEnabled(
             any(t is not None for t in (self._display_task, self._bg_task, self._save_task))
         )
-        self.act_compare.setEnabled(self.loaded is not None and self.loaded.is_colour)
+        self.act_compare.setEnabled(self.loaded is not None)
 
     def _confirm(self, title: str, text: str) -> bool:
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
@@ -1023,8 +1183,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _agree_to_quit(self) -> bool:
-        model, strength = self.model(), self.strength()
-        unsaved = [e for e in self.entries if e.unsaved(model, strength)]
+        unsaved = [e for e in self.entries if e.unsaved()]
         reasons = []
         if self.tracker.busy():
             reasons.append(f"ColorSphere is still working ({', '.join(sorted(set(self.tracker.labels())))}).")

@@ -13,15 +13,18 @@ from enum import Enum
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QStyledItemDelegate,
     QStyleOptionViewItem,
 )
+
+from colorsphere_gui.core.adjust import Adjustment
 
 ICON_SIDE = 96
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -58,7 +61,10 @@ class PhotoEntry:
     thumb: QImage | None = None
     working: bool = False
     saved_to: Path | None = None
-    saved_key: tuple[str, float] | None = None  # (model, strength) of the saved file
+    saved_key: tuple[str, Adjustment] | None = None  # (model, adjustment) of the saved file
+    # The photo's own choices, as in Lightroom's per-photo develop settings: switching photos restores them.
+    model: str = ""
+    adjustment: Adjustment = field(default_factory=Adjustment)
 
     def state(self, model: str) -> State:
         if model in self.results:
@@ -67,8 +73,9 @@ class PhotoEntry:
             return State.FAILED
         return State.WORKING if self.working else State.WAITING
 
-    def unsaved(self, model: str, strength: float) -> bool:
-        return model in self.results and self.saved_key != (model, strength)
+    def unsaved(self) -> bool:
+        """A result of the photo's own model and adjustment that no file holds yet."""
+        return self.model in self.results and self.saved_key != (self.model, self.adjustment)
 
 
 class _BadgeDelegate(QStyledItemDelegate):
@@ -103,6 +110,7 @@ class PhotoStrip(QListWidget):
     """Horizontal thumbnails; choosing one shows that photo."""
 
     photo_chosen = Signal(int)  # entry id
+    remove_requested = Signal(int)  # entry id: "Remove from list" in the thumbnail's context menu
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -127,6 +135,8 @@ class PhotoStrip(QListWidget):
         )
         self._items: dict[int, QListWidgetItem] = {}  # entry id -> item: a strip may hold thousands
         self.currentItemChanged.connect(self._chosen)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
 
     def add(self, entry: PhotoEntry, model: str) -> None:
         item = QListWidgetItem(entry.name)
@@ -134,6 +144,24 @@ class PhotoStrip(QListWidget):
         self.addItem(item)
         self._items[entry.id] = item
         self.refresh(entry, model)
+
+    def remove(self, entry_id: int) -> None:
+        item = self._items.pop(entry_id, None)
+        if item is not None:
+            self.blockSignals(True)  # the window chooses the next photo itself
+            self.takeItem(self.row(item))
+            self.blockSignals(False)
+
+    def context_menu_for(self, entry_id: int) -> QMenu:
+        """The thumbnail's menu; built apart from showing it, so that tests can trigger its actions."""
+        menu = QMenu(self)
+        menu.addAction("Remove from List", lambda: self.remove_requested.emit(entry_id))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.itemAt(pos)
+        if item is not None:
+            self.context_menu_for(int(item.data(ENTRY_ROLE))).exec(self.viewport().mapToGlobal(pos))
 
     def item_of(self, entry_id: int) -> QListWidgetItem | None:
         return self._items.get(entry_id)
