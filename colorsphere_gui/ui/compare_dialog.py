@@ -38,7 +38,7 @@ from .jobs import DELTA_E_SCALE, LoadedPhoto, Score, compare_job
 from .workers import ColorizerPool, Task, TaskTracker
 
 COLUMNS = ["Model", "PSNR (dB) ↑", "MSE ↓", "SSIM ↑", "Mean ΔE ↓"]
-IMAGE_SIDE = 240  # logical pixels of each image in the dialog
+IMAGE_SIDE = 270  # logical pixels of each image in the dialog
 
 
 class CompareDialog(QDialog):
@@ -58,7 +58,7 @@ class CompareDialog(QDialog):
         self.setWindowTitle(f"Compare: {name}")
         self.setWindowIcon(app_icon())
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(820, 640)
+        self.resize(880, 560)
         self._pool, self._loaded, self._models, self._device, self._tracker = (
             pool,
             loaded,
@@ -108,7 +108,7 @@ class CompareDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName("Scores of each model against the reference")
         self.table.itemSelectionChanged.connect(self._show_selected)
-        self.table.setMaximumHeight(150)
+        self.table.setMaximumHeight(140)  # a few models; the room goes to the images
         layout.addWidget(self.table)
 
         images = QGridLayout()
@@ -126,10 +126,11 @@ class CompareDialog(QDialog):
             label.setStyleSheet("background:#26282c; color:#c8ccd2;")
             self.images[key] = label
             title = QLabel(caption)
-            title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            title.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
             title.setWordWrap(True)
             images.addWidget(title, 0, column)
             images.addWidget(label, 1, column)
+        images.setRowStretch(1, 1)
         layout.addLayout(images, 1)
 
         self.progress = QProgressBar()

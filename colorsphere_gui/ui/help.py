@@ -11,12 +11,13 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QImage, QPixmap, QTextCursor, QTextDocument, QTextImageFormat
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from .icons import app_icon
 
 GUIDE_NAME = "USER_GUIDE.md"
+IMAGE_WIDTH = 780  # screenshots are 1280 px wide: shown smaller, they fit the window without scrolling
 
 
 def guide_path() -> Path | None:
@@ -27,6 +28,30 @@ def guide_path() -> Path | None:
         roots.append(Path(bundle))
     roots.append(Path(__file__).resolve().parents[2])
     return next((r / "docs" / GUIDE_NAME for r in roots if (r / "docs" / GUIDE_NAME).is_file()), None)
+
+
+def fit_images(document: QTextDocument, width: int) -> None:
+    """Scale every image wider than `width` down to it (Markdown has no image size of its own)."""
+    wide: list[tuple[int, int, QTextImageFormat]] = []
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            if fragment.charFormat().isImageFormat():
+                image_format = fragment.charFormat().toImageFormat()
+                image = document.resource(QTextDocument.ResourceType.ImageResource, QUrl(image_format.name()))
+                if isinstance(image, (QImage, QPixmap)) and image.width() > width:
+                    image_format.setWidth(width)
+                    image_format.setHeight(image.height() * width / image.width())
+                    wide.append((fragment.position(), fragment.length(), image_format))
+            it += 1
+        block = block.next()
+    cursor = QTextCursor(document)
+    for position, length, image_format in wide:  # changed after the walk: formats may split fragments
+        cursor.setPosition(position)
+        cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+        cursor.setCharFormat(image_format)
 
 
 class UserGuide(QDialog):
@@ -50,6 +75,7 @@ class UserGuide(QDialog):
         else:
             self.browser.setSearchPaths([str(path.parent)])  # the guide's images are relative to it
             self.browser.setMarkdown(path.read_text(encoding="utf-8"))
+            fit_images(self.browser.document(), IMAGE_WIDTH)
         layout.addWidget(self.browser)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)

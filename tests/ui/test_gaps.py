@@ -10,7 +10,7 @@ import numpy as np
 import tifffile
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QPalette
+from PySide6.QtGui import QDesktopServices, QImage, QPalette, QPixmap, QTextDocument
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QTextBrowser
 
 from colorsphere_gui.ui.export_options import ExportOptionsDialog
@@ -343,6 +343,27 @@ def test_compare_a_grey_scan_against_a_colour_reference_the_user_picks(
 
 
 # ---------------------------------------------------------------------- help
+def test_help_user_guide_opens_the_shipped_guide_with_its_pictures(window, qtbot):
+    from colorsphere_gui.ui.help import guide_path
+
+    path = guide_path()
+    assert path is not None and path.name == "USER_GUIDE.md"
+    menu_action(window, "Help", "User Guide").trigger()
+    guide = window.guide_window
+    assert guide.isVisible()
+    browser = guide.findChild(QTextBrowser)
+    text = browser.toPlainText()
+    for heading in ("First launch", "Saving and export options", "Batch", "Compare models", "Keyboard"):
+        assert heading in text
+    names = [part.split(")")[0] for part in path.read_text().split("](")[1:] if part.startswith("guide/")]
+    assert len(names) >= 6, "the guide has its screenshots"
+    document = browser.document()
+    for name in names:
+        image = document.resource(QTextDocument.ResourceType.ImageResource, QUrl(name))
+        assert isinstance(image, (QImage, QPixmap)) and image.width() > 0, f"{name} is found"
+        assert (path.parent / name).stat().st_size < 300_000, f"{name} is small enough to ship"
+
+
 def test_the_guide_is_found_in_a_pyinstaller_bundle(tmp_path, monkeypatch):
     import sys
 
