@@ -153,7 +153,7 @@ def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
             prediction = colorizer.predict(loaded.photo)
             ab = prediction.ab
             ctx.emit("predicted", Colorized(req.model, ab, prediction.device))
-            ctx.emit("thumb", render(loaded.l_thumb, ab, req.adjustment))
+        ctx.emit("thumb", render(loaded.l_thumb, ab, req.adjustment))  # the strip follows every slider
         if loaded.has_preview:
             ctx.step("Preview")
             ctx.emit("preview", render(loaded.l_preview, ab, req.adjustment))

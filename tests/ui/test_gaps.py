@@ -229,12 +229,15 @@ def test_warm_and_saturation_change_the_result_on_screen_and_in_the_saved_file(
     with qtbot.waitSignal(window.colorized, timeout=WAIT_MS):
         window.open_paths([grey_image(tmp_path / "scan.png")])
     neutral = mean_rgb(window.view.after_image())
+    neutral_thumb = mean_rgb(window.current.thumb)
     runs = len(network.calls)
 
     with qtbot.waitSignal(window.colorized, timeout=WAIT_MS):
         window.adjust_panel.warmth.setValue(-100)  # cooler: bluer, less red
     cool = mean_rgb(window.view.after_image())
     assert cool[2] > neutral[2] + 5 and cool[0] < neutral[0] - 5
+    thumb = mean_rgb(window.current.thumb)
+    assert thumb[2] > neutral_thumb[2] + 5, "the strip's thumbnail follows the adjustment"
 
     with qtbot.waitSignal(window.colorized, timeout=WAIT_MS):
         window.adjust_panel.saturation.setValue(-100)  # no colour at all
