@@ -29,6 +29,9 @@ class DevicePanel(QGroupBox):
         layout = QVBoxLayout(self)
         self.combo = QComboBox()
         self.combo.setAccessibleName("Compute device")
+        # A long GPU name must not widen the side panel: the combo elides, its tooltip has it all.
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(12)
         for value, label in DEVICE_LABELS.items():
             self.combo.addItem(f"GPU ({gpu_name})" if value == "gpu" and gpu_name else label, value)
         if not gpu_name:

@@ -9,6 +9,7 @@ the strip fills up with results without slowing down the photo being looked at.
 
 from __future__ import annotations
 
+import html
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QImage,
     QKeySequence,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -69,6 +71,8 @@ from .model_panel import ModelPanel
 from .notice import NoticeBar
 from .photos import PhotoEntry, PhotoStrip, State
 from .settings import MAX_RECENT, Settings
+from .status import WordStatusBar
+from .wording import breakable, gui_words
 from .workers import ColorizerFactory, ColorizerPool, Task, TaskTracker
 
 SAVE_FILTERS = {
@@ -79,6 +83,8 @@ SAVE_FILTERS = {
 SAVE_SUFFIXES = tuple(s for suffixes in SAVE_FILTERS.values() for s in suffixes)
 MIN_PREVIEW, MAX_PREVIEW = 1024, 3840
 SIDE_PANEL_WIDTH = 290
+SIDE_PANEL_MIN_WIDTH = 240  # a third of the smallest window; F9 hides it for the whole width
+MIN_WINDOW_WIDTH, MIN_WINDOW_HEIGHT = 760, 540
 
 
 class MainWindow(QMainWindow):
@@ -109,9 +115,9 @@ class MainWindow(QMainWindow):
         self._bg_task: Task | None = None
         self._bg_entry: PhotoEntry | None = None
         self._save_task: Task | None = None
-        self._paused = False
         self._closing = False
         self._quit_confirmed = False
+        self._quit_after_save = False  # "Save All" in the Quit prompt: quit once saving has finished
         self._temp_dir: Path | None = None
         self._paste_count = 0
         self._progress_message = ""
@@ -141,9 +147,7 @@ class MainWindow(QMainWindow):
     def _build_body(self) -> None:
         self.notice = NoticeBar()
         self.view = CompareView()
-        self.view.zoom_changed.connect(
-            lambda pct: self.zoom_label.setText(f"{pct:.0f} %" if self.view.has_photo() else "")
-        )
+        self.view.zoom_changed.connect(self._show_zoom)
         self.strip = PhotoStrip()
         self.strip.photo_chosen.connect(self._chosen)
         self.strip.remove_requested.connect(self._remove_by_id)
@@ -160,6 +164,7 @@ class MainWindow(QMainWindow):
         self.model_panel.model_changed.connect(self._model_changed)
         self.model_panel.model_installed.connect(self._model_installed)
         self.model_panel.message.connect(self.show_notice)
+        self.model_panel.failed.connect(self._weights_failed)
         self.device_panel = DevicePanel(self.catalog.gpu_name() if self._gpu else "")
         self.device_panel.device_changed.connect(self._device_changed)
         self.strength_panel = StrengthPanel()
@@ -189,8 +194,10 @@ class MainWindow(QMainWindow):
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(SIDE_PANEL_WIDTH)
+        scroll.setMinimumWidth(SIDE_PANEL_MIN_WIDTH)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setAccessibleName("Side panel")
+        self.side_panel = scroll
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -198,7 +205,9 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setCollapsible(0, False)
+        self.splitter.setCollapsible(1, False)  # hidden with View > Side Panel (F9), not lost by a drag
         self.setCentralWidget(self.splitter)
+        self.setMinimumSize(MIN_WINDOW_WIDTH, MIN_WINDOW_HEIGHT)
 
     def _action(
         self,
@@ -224,7 +233,12 @@ class MainWindow(QMainWindow):
         )
         action.setStatusTip(tip)
         action.setCheckable(checkable)
-        action.triggered.connect(slot)
+        # triggered(bool) must not reach a slot's first optional parameter (zoom_actual's anchor):
+        # only checkable actions hand their state on.
+        if checkable:
+            action.triggered.connect(slot)
+        else:
+            action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)  # shortcuts work even when menus and toolbars are hidden
         return action
 
@@ -304,6 +318,26 @@ class MainWindow(QMainWindow):
         )
         self.act_zoom_in = a("Zoom &In", lambda: self.view.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
         self.act_zoom_out = a("Zoom O&ut", lambda: self.view.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
+        # Page Down / Page Up as in digiKam and most viewers: window shortcuts, so they work wherever the
+        # focus is (the arrows belong to the divider once the photo has focus).
+        self.act_next = a(
+            "&Next Photo", lambda: self.step_photo(1), QKeySequence.StandardKey.MoveToNextPage, "next"
+        )
+        self.act_previous = a(
+            "&Previous Photo",
+            lambda: self.step_photo(-1),
+            QKeySequence.StandardKey.MoveToPreviousPage,
+            "previous",
+        )
+        self.act_panel = a(
+            "Side &Panel",
+            self._toggle_panel,
+            "F9",
+            None,
+            "Show or hide the panel of models and settings (more room for the photo)",
+            checkable=True,
+        )
+        self.act_panel.setChecked(True)
 
         self.act_recolorize = a(
             "&Recolorize", self.recolorize, "F5", "recolorize", "Run the model again on this photo"
@@ -350,6 +384,10 @@ class MainWindow(QMainWindow):
         view.addActions([self.act_side, self.act_original])
         view.addSeparator()
         view.addActions([self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out])
+        view.addSeparator()
+        view.addActions([self.act_next, self.act_previous])
+        view.addSeparator()
+        view.addAction(self.act_panel)
         colorize = bar.addMenu("&Colorize")
         colorize.addActions([self.act_recolorize, self.act_cancel])
         colorize.addSeparator()
@@ -381,24 +419,31 @@ class MainWindow(QMainWindow):
         self.addToolBar(tools)
 
     def _build_status_bar(self) -> None:
-        status = self.statusBar()
+        status = WordStatusBar()
+        self.setStatusBar(status)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.progress.setTextVisible(False)
         self.progress.setAccessibleName("Progress")
         self.progress.hide()
+        # The zoom is named and kept away from the progress bar (the device sits between them), so
+        # that "89 %" is never read as how far the work has got.
         self.zoom_label = QLabel("")
         self.zoom_label.setAccessibleName("Zoom")
+        self.zoom_label.setToolTip("Zoom: 100 % shows one photo pixel per screen pixel (Ctrl+1)")
         self.device_label = QLabel("")
         self.device_label.setAccessibleName("Device in use")
         self.overall = QLabel("")
         self.overall.setAccessibleName("Photos colorized")
         self.overall.setToolTip("How many of the opened photos have their colour result")
         status.addPermanentWidget(self.overall)
-        status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.zoom_label)
         status.addPermanentWidget(self.device_label)
+        status.addPermanentWidget(self.progress)
         status.showMessage("Drop photos or folders to begin.")
+
+    def _show_zoom(self, percent: float) -> None:
+        self.zoom_label.setText(f"Zoom {percent:.0f} %" if self.view.has_photo() else "")
 
     # ================================================================ settings
     def _restore_settings(self) -> None:
@@ -529,7 +574,6 @@ class MainWindow(QMainWindow):
             self.entries.append(entry)
             self.strip.add(entry, entry.model)
         self.strip.setVisible(bool(self.entries))
-        self._paused = False
         self.photos_added.emit([e.id for e in fresh])
         target = first or (fresh[0] if fresh else None)
         if target is not None:
@@ -549,7 +593,7 @@ class MainWindow(QMainWindow):
             self.current = entry
             self.loaded = None
             self.view.clear()
-            self.photo_panel.details.setText(entry.name)
+            self.photo_panel.details.setText(breakable(entry.name))
             self.photo_panel.compare_button.setEnabled(False)
             self.setWindowTitle(f"{entry.name} — ColorSphere")
             self._restore_look(entry)
@@ -558,6 +602,7 @@ class MainWindow(QMainWindow):
         if self._bg_task is not None and self._bg_entry is entry:
             self._bg_task.cancel()  # the display lane takes this photo over
         self._request_display()
+        self._update_actions()
 
     # ================================================================ display lane
     def _request_display(self) -> None:
@@ -578,7 +623,10 @@ class MainWindow(QMainWindow):
         ab = entry.results.get(model)
         loaded = self.loaded if self._loaded_entry is entry else None
         colorize = (
-            ab is None and self.model_panel.is_ready() and not self._paused and model not in entry.errors
+            ab is None
+            and self.model_panel.is_ready()
+            and model not in entry.cancelled
+            and model not in entry.errors
         )
         if ab is None and not colorize:
             self._show_why_not_colorized(entry, model)
@@ -610,13 +658,14 @@ class MainWindow(QMainWindow):
             if entry is self.current:
                 self.loaded, self._loaded_entry = payload, entry
                 self.view.set_photo(QSize(*payload.photo.size), payload.before_preview, payload.before_full)
-                self.photo_panel.details.setText(f"<b>{entry.name}</b><br>{payload.describe()}")
+                name = breakable(html.escape(entry.name))
+                self.photo_panel.details.setText(f"<b>{name}</b><br>{payload.describe()}")
                 self.photo_panel.compare_button.setEnabled(True)
                 self._update_actions()
                 self.photo_shown.emit(entry.id)
-        elif kind == "predicted" and not self._paused:  # after Cancel, a late result is dropped
+        elif kind == "predicted" and req.model not in entry.cancelled:  # a late result after Esc is dropped
             self._store(entry, payload)  # type: ignore[arg-type]
-        elif kind == "thumb" and not self._paused:
+        elif kind == "thumb" and req.model not in entry.cancelled:
             entry.thumb = payload  # type: ignore[assignment]
             self.strip.refresh(entry, entry.model)
         elif kind in (PREVIEW, FULL) and on_screen:
@@ -643,16 +692,22 @@ class MainWindow(QMainWindow):
         entry.errors[model] = text
         entry.working = False
         self.strip.refresh(entry, entry.model)
-        if entry is self.current:
+        if entry is self.current and not self.view.has_photo():  # it could not even be read
+            detail = breakable(gui_words(text))
+            self.view.set_problem(f"{entry.name} cannot be opened", detail)
+            name = breakable(html.escape(entry.name))
+            self.photo_panel.details.setText(f"<b>{name}</b><br>Cannot be opened.")
+            self.show_notice(text)
+        elif entry is self.current:
             self.view.set_busy_text("Could not colorize this photo: see the message above")
             self.show_notice(text)
         else:
             self.statusBar().showMessage(f"{entry.name} failed (hover its thumbnail for the reason).", 10000)
 
     def _display_cancelled(self, entry: PhotoEntry) -> None:
-        if self._paused:
+        if entry.model in entry.cancelled and entry is self.current:
             self.view.set_busy_text("Cancelled · press F5 to colorize")
-            self.statusBar().showMessage("Cancelled.", 5000)
+            self.statusBar().showMessage(f"{entry.name}: cancelled.", 5000)
 
     def _display_finished(self, entry: PhotoEntry) -> None:
         self._display_task = None
@@ -674,24 +729,30 @@ class MainWindow(QMainWindow):
             self.view.set_busy_text("Cancelled · press F5 to colorize")
         self.view.clear_after()
 
-    def _missing_model_notice(self, model: str) -> None:
+    def _weight_actions(self, model: str) -> tuple[tuple[str, Callable[[], None]], ...]:
         actions: list[tuple[str, Callable[[], None]]] = []
         if self.catalog.can_download(model):
             actions.append(("Download", self.model_panel.download))
         actions.append(("Import file…", self.model_panel.import_file))
+        return tuple(actions)
+
+    def _missing_model_notice(self, model: str) -> None:
         self.show_notice(
             f"The model {self._model_label(model)} is not installed: download it or import its "
             "weights file to colorize.",
             "warning",
-            tuple(actions),
+            self._weight_actions(model),
         )
+
+    def _weights_failed(self, text: str) -> None:
+        """A failed download or import keeps both ways to get the model right where the problem shows."""
+        self.show_notice(text, "error", self._weight_actions(self.model()))
 
     # ================================================================ background lane
     def _pump_background(self) -> None:
         """Colorize the next waiting photo while nothing on screen needs the CPU."""
         if (
-            self._paused
-            or self._closing
+            self._closing
             or self._bg_task is not None
             or self._display_task is not None
             or not self.model_panel.is_ready()
@@ -702,7 +763,10 @@ class MainWindow(QMainWindow):
             (
                 e
                 for e in self.entries
-                if e is not self.current and e.model in installed and e.state(e.model) is State.WAITING
+                if e is not self.current
+                and e.model in installed
+                and e.state(e.model) is State.WAITING
+                and e.model not in e.cancelled
             ),
             None,
         )
@@ -722,7 +786,7 @@ class MainWindow(QMainWindow):
         self.tracker.start(task)
 
     def _background_stage(self, entry: PhotoEntry, kind: str, payload: object) -> None:
-        if self._paused:
+        if entry.model in entry.cancelled:
             return
         if kind == "predicted":
             self._store(entry, payload)  # type: ignore[arg-type]
@@ -751,7 +815,6 @@ class MainWindow(QMainWindow):
         if self.current is not None:  # the model is the current photo's own; the others keep theirs
             self.current.model = name
             self.strip.refresh(self.current, name)
-        self._paused = False
         self._request_display()
         self._update_actions()
 
@@ -765,7 +828,6 @@ class MainWindow(QMainWindow):
         for entry in self.entries:  # a failure may have been the device's: let it be tried again
             entry.errors.clear()
             self.strip.refresh(entry, entry.model)
-        self._paused = False
         self._request_display()
 
     def _show_device(self, running: str | None = None) -> None:
@@ -801,11 +863,29 @@ class MainWindow(QMainWindow):
     def _toggle_original(self, on: bool) -> None:
         self.view.set_show_original(on)
 
+    def _toggle_panel(self, on: bool) -> None:
+        self.side_panel.setVisible(on)
+
+    def step_photo(self, step: int) -> None:
+        """Show the next (step 1) or previous (-1) photo of the strip, stopping at either end."""
+        if self.current is None or self.current not in self.entries:
+            return
+        index = self.entries.index(self.current) + step
+        if 0 <= index < len(self.entries):
+            self.show_entry(self.entries[index])
+
     # ================================================================ cancel, recolorize
     def cancel_work(self) -> None:
-        """Stop colorizing and saving after the current step; nothing half-done is kept."""
-        self._paused = True
+        """Esc: stop what is running now after its current step; nothing half-done is kept.
+
+        Only the photos being colorized at that moment are left alone (until F5); the other waiting
+        photos still colorize, as the user asked for them.
+        """
         self._display_wanted = False
+        if self._display_task is not None and self.current is not None and self.current.working:
+            self.current.cancelled.add(self.current.model)
+        if self._bg_task is not None and self._bg_entry is not None:
+            self._bg_entry.cancelled.add(self._bg_entry.model)
         for task in (self._display_task, self._bg_task, self._save_task):
             if task is not None:
                 task.cancel()
@@ -818,7 +898,7 @@ class MainWindow(QMainWindow):
             return
         entry.results.pop(self.model(), None)
         entry.errors.pop(self.model(), None)
-        self._paused = False
+        entry.cancelled.discard(self.model())
         self.view.clear_after()
         self._request_display()
 
@@ -960,6 +1040,10 @@ class MainWindow(QMainWindow):
         if self._written:  # announced once saving is possible again
             self.saved.emit(self._written)
             self._written = []
+        if self._quit_after_save:
+            self._quit_after_save = False
+            if not any(e.unsaved() for e in self.entries):
+                QTimer.singleShot(0, self.close)
 
     # ================================================================ per-photo choices, removing
     def _restore_look(self, entry: PhotoEntry) -> None:
@@ -981,7 +1065,6 @@ class MainWindow(QMainWindow):
         for other in self.entries:
             other.model, other.adjustment = entry.model, entry.adjustment
             self.strip.refresh(other, other.model)
-        self._paused = False
         self.statusBar().showMessage(
             f"All {len(self.entries)} photos now use {self._model_label(entry.model)} at "
             f"{entry.adjustment.strength:.0%} strength.",
@@ -1144,9 +1227,20 @@ class MainWindow(QMainWindow):
             any(t is not None for t in (self._display_task, self._bg_task, self._save_task))
         )
         self.act_compare.setEnabled(self.loaded is not None)
+        shown = self.view.has_photo()  # nothing to fit, zoom or compare before a photo is on screen
+        for action in (self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out, self.act_side):
+            action.setEnabled(shown)
+        self.act_original.setEnabled(shown)
+        self.hold_button.setEnabled(shown)
+        position = self.entries.index(entry) if entry in self.entries else -1
+        self.act_next.setEnabled(0 <= position < len(self.entries) - 1)
+        self.act_previous.setEnabled(position > 0)
 
     def _confirm(self, title: str, text: str) -> bool:
-        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+        """Yes/No with No as the default: Enter, pressed out of habit, must never replace or discard."""
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        answer = QMessageBox.question(self, title, text, buttons, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     # ================================================================ drag and drop, closing
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
@@ -1162,6 +1256,14 @@ class MainWindow(QMainWindow):
         elif mime.hasImage():
             self.paste_image(QImage(mime.imageData()))
         event.acceptProposedAction()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """In a narrow window the side panel gives way first: at most a third of the width."""
+        super().resizeEvent(event)
+        photo, side = self.splitter.sizes()
+        third = max(SIDE_PANEL_MIN_WIDTH, (photo + side) // 3)
+        if side > third:
+            self.splitter.setSizes([photo + side - third, third])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self._quit_confirmed:
@@ -1194,4 +1296,19 @@ class MainWindow(QMainWindow):
             )
         if not reasons:
             return True
-        return self._confirm("Quit ColorSphere?", "\n".join(reasons) + "\n\nStop and quit anyway?")
+        if not unsaved:
+            return self._confirm("Quit ColorSphere?", "\n".join(reasons) + "\n\nStop and quit anyway?")
+        box = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self,
+            "Quit ColorSphere?",
+            "\n".join(reasons) + "\n\nSave All saves them into a folder of your choice and then quits; "
+            "Discard quits without saving them.",
+            box.SaveAll | box.Discard | box.Cancel,
+            box.Cancel,  # Enter keeps the work
+        )
+        if answer == box.SaveAll:
+            self.save_all()
+            self._quit_after_save = self._save_task is not None
+            return False
+        return answer == box.Discard

@@ -39,6 +39,7 @@ class ModelPanel(QGroupBox):
     model_changed = Signal(str)  # the selection changed (the model may still be missing)
     model_installed = Signal(str)  # weights of this model just arrived
     message = Signal(str, str)  # text, level: for the window's notice bar
+    failed = Signal(str)  # a download or import failed: the window offers both ways again
 
     def __init__(
         self, catalog: ModelCatalog, tracker: TaskTracker, settings: Settings, parent: QWidget | None = None
@@ -52,6 +53,8 @@ class ModelPanel(QGroupBox):
 
         self.combo = QComboBox()
         self.combo.setAccessibleName("Model")
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(12)
         self.combo.setToolTip("The network that chooses the colours (Ctrl+M opens this list)")
         self.combo.currentIndexChanged.connect(self._selected)
         layout.addWidget(self.combo, 0, 0, 1, 2)
@@ -200,7 +203,7 @@ class ModelPanel(QGroupBox):
         self.cancel_button.setEnabled(True)
         task.stage.connect(self._stage)
         task.result.connect(self._installed)
-        task.error.connect(lambda text: self.message.emit(text, "error"))
+        task.error.connect(self.failed.emit)
         task.cancelled.connect(lambda: self.message.emit(cancelled_text, "info"))
         task.finished.connect(self._finished)
         self._tracker.start(task)

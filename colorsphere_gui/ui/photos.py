@@ -60,6 +60,7 @@ class PhotoEntry:
     errors: dict[str, str] = field(default_factory=dict)  # model -> why it failed
     thumb: QImage | None = None
     working: bool = False
+    cancelled: set[str] = field(default_factory=set)  # models whose run the user stopped (Esc): not redone
     saved_to: Path | None = None
     saved_key: tuple[str, Adjustment] | None = None  # (model, adjustment) of the saved file
     # The photo's own choices, as in Lightroom's per-photo develop settings: switching photos restores them.
@@ -180,6 +181,8 @@ class PhotoStrip(QListWidget):
         item.setData(STATE_ROLE, state)
         item.setIcon(self._icon(entry.thumb))
         detail = entry.errors.get(model, "") if state is State.FAILED else state.value
+        if state is State.WAITING and model in entry.cancelled:
+            detail = "cancelled: press F5 to colorize"
         item.setToolTip(f"{entry.path if not entry.temporary else entry.name}\n{detail}")
         item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{entry.name}, {state.value}")
 

@@ -238,11 +238,15 @@ def test_closing_while_working_asks_then_stops_the_worker_cleanly(
     assert not window.tracker.busy()
 
 
-def test_settings_persist_in_the_given_store(window, qtbot, qsettings, network, catalog, tmp_path):
+def test_settings_persist_in_the_given_store(
+    window, qtbot, qsettings, network, catalog, tmp_path, questions
+):
     from colorsphere_gui.ui.main_window import MainWindow
 
     window.device_panel.set_choice("cpu")
+    open_and_colorize(window, qtbot, grey_image(tmp_path / "scan.png"))  # Side by Side needs a photo
     window.act_side.trigger()
+    questions.answer = QMessageBox.StandardButton.Discard  # quit without saving the result
     window.close()
     again = MainWindow(
         settings=QSettings(qsettings.fileName(), QSettings.Format.IniFormat),
