@@ -38,10 +38,27 @@ from colorsphere_gui.batch import MANIFEST_NAME, REPORT_NAME, BatchSettings, Bat
 from .icons import action_icon, app_icon
 from .jobs import BatchRequest, batch_job
 from .settings import Settings
+from .wording import gui_words
 from .workers import ColorizerPool, Task, TaskTracker
 
 FORMATS = {"Same as each photo": None, "PNG": "png", "JPEG": "jpg", "TIFF": "tiff"}
-STATUS_COLOURS = {"done": QColor("#2e9d55"), "skipped": QColor("#8a8f98"), "failed": QColor("#d0443a")}
+STATUS_COLOURS = {
+    "done": QColor("#2e9d55"),
+    "up to date": QColor("#2e9d55"),
+    "skipped": QColor("#8a8f98"),
+    "failed": QColor("#d0443a"),
+    "cancelled": QColor("#8a8f98"),
+}
+UP_TO_DATE = "up to date"
+SHOWN_STATUSES = ("done", UP_TO_DATE, "skipped", "failed")
+
+
+def shown_status(result: FileResult) -> str:
+    """The row's status as the user reads it: a result kept from an earlier run is "up to date", not a
+    photo colorized now (the engine reports both as done)."""
+    if result.status == "done" and result.message.startswith(UP_TO_DATE):
+        return UP_TO_DATE
+    return result.status
 
 
 def format_eta(seconds: float) -> str:
@@ -173,7 +190,7 @@ class BatchDialog(QDialog):
         layout.addLayout(buttons)
 
     def _folder_row(self, form: QFormLayout, label: str, role: str, tip: str) -> QLineEdit:
-        edit = QLineEdit(self._settings.folder(role) if role == "batch-source" else "")
+        edit = QLineEdit(self._settings.saved_folder(role))
         edit.setAccessibleName(label)
         edit.setToolTip(tip)
         browse = QPushButton("Browse…")
@@ -253,7 +270,7 @@ class BatchDialog(QDialog):
         task.stage.connect(self._stage)
         task.result.connect(self._done)
         task.error.connect(self._failed)
-        task.cancelled.connect(lambda: self._say("Cancelled before any photo was colorized."))
+        task.cancelled.connect(self._cancelled_early)
         task.finished.connect(self._finished)
         self._task = task
         self.start_button.setEnabled(False)
@@ -299,14 +316,16 @@ class BatchDialog(QDialog):
         item = self._rows.get(result.source)
         if result.output is not None and result.status != "failed":
             self._outputs[result.source] = result.output
+        status = shown_status(result)
         if item is not None:
-            item.setText(1, result.status)
-            item.setForeground(1, QBrush(STATUS_COLOURS.get(result.status, QColor("black"))))
-            item.setText(2, result.message or (str(result.output) if result.output else ""))
-            item.setToolTip(2, result.message or str(result.output or ""))
+            details = gui_words(result.message) or (str(result.output) if result.output else "")
+            item.setText(1, status)
+            item.setForeground(1, QBrush(STATUS_COLOURS.get(status, QColor("black"))))
+            item.setText(2, details)
+            item.setToolTip(2, details)
             self.files.scrollToItem(item)
         self.progress.setValue(i + 1)
-        if result.status != "skipped":
+        if status not in ("skipped", UP_TO_DATE):  # the ETA counts photos that took the network's time
             self._worked += 1
         left = n - i - 1
         elapsed = time.monotonic() - self._started
@@ -314,11 +333,15 @@ class BatchDialog(QDialog):
         self._say(f"{i + 1} of {n} processed{eta}.")
 
     def _done(self, summary: BatchSummary) -> None:
-        counts = ", ".join(f"{summary.count(s)} {s}" for s in ("done", "skipped", "failed"))
+        shown = [shown_status(r) for r in summary.results]
+        counts = ", ".join(f"{shown.count(s)} {s}" for s in SHOWN_STATUSES if shown.count(s) or s == "done")
         if summary.cancelled:
             head = "Cancelled"
+            left = self._mark_unfinished("cancelled")
+            counts += f", {left} cancelled" if left else ""
         elif summary.stopped_reason:
-            head = f"Stopped: {summary.stopped_reason}"
+            head = f"Stopped: {gui_words(summary.stopped_reason)}"
+            self._mark_unfinished("not processed")
         else:
             head = "Finished"
         self._say(
@@ -330,7 +353,20 @@ class BatchDialog(QDialog):
         self.retry_button.setEnabled(summary.count("failed") > 0)
 
     def _failed(self, text: str) -> None:
-        self._say(text, error=True)
+        self._say(gui_words(text), error=True)
+        self._mark_unfinished("not processed")
+
+    def _cancelled_early(self) -> None:
+        self._mark_unfinished("cancelled")
+        self._say("Cancelled before any photo was colorized.")
+
+    def _mark_unfinished(self, status: str) -> int:
+        """Rows still "waiting" when the batch ends say why they were not done; returns how many."""
+        rows = [item for item in self._rows.values() if item.text(1) == "waiting"]
+        for item in rows:
+            item.setText(1, status)
+            item.setForeground(1, QBrush(STATUS_COLOURS.get(status, QColor("black"))))
+        return len(rows)
 
     def _finished(self) -> None:
         self._task = None
