@@ -342,26 +342,50 @@ def compare_job(
     return run
 
 
-def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """Photos named or found (recursively) in folders, and the names that are not photos."""
-    photos: list[Path] = []
-    ignored: list[Path] = []
+@dataclass
+class Found:
+    """What opening some files and folders found."""
+
+    photos: list[Path]
+    ignored: list[Path]  # named, but not photos ColorSphere can open
+    results: list[Path]  # ColorSphere's own earlier results found in the folders: not opened again
+
+
+def is_earlier_result(path: Path, stems: set[str], name_suffixes: Iterable[str]) -> bool:
+    """`path` is a colour version saved beside its scan: its name is a scan's name plus a suffix
+    ("-colour") and that scan is in the same folder. Re-opening the folder must not colorize it again
+    (and Save All would then write "-colour-colour")."""
+    return any(s and path.stem.endswith(s) and path.stem[: -len(s)] in stems for s in name_suffixes)
+
+
+def expand_paths(paths: Iterable[Path], name_suffixes: Iterable[str] = ()) -> Found:
+    """Photos named or found (recursively) in folders; files named directly are always opened."""
+    found = Found([], [], [])
+    suffixes = tuple(name_suffixes)
     for path in paths:
         if path.is_dir():
-            photos.extend(
+            candidates = [
                 p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
-            )
+            ]
+            stems: dict[Path, set[str]] = {}
+            for p in candidates:
+                stems.setdefault(p.parent, set()).add(p.stem)
+            for p in candidates:
+                earlier = is_earlier_result(p, stems[p.parent], suffixes)
+                (found.results if earlier else found.photos).append(p)
         elif path.is_file() and path.suffix.lower() in SUPPORTED_EXTENSIONS:
-            photos.append(path)
+            found.photos.append(path)
         else:
-            ignored.append(path)
-    return photos, ignored
+            found.ignored.append(path)
+    return found
 
 
-def expand_job(paths: list[Path]) -> Job:
-    def run(ctx: TaskContext) -> tuple[list[Path], list[Path]]:
+def expand_job(paths: list[Path], name_suffixes: Iterable[str] = ()) -> Job:
+    suffixes = tuple(name_suffixes)
+
+    def run(ctx: TaskContext) -> Found:
         ctx.step("Looking for photos")
-        return expand_paths(paths)
+        return expand_paths(paths, suffixes)
 
     return run
 

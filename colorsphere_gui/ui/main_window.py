@@ -52,12 +52,13 @@ from .catalog import ModelCatalog
 from .compare_dialog import CompareDialog
 from .compare_view import FULL, PREVIEW, SIDE, SPLIT, CompareView
 from .controls import DevicePanel, PhotoPanel, StrengthPanel
-from .export_options import ExportOptions, ExportOptionsDialog
+from .export_options import DEFAULT_SUFFIX, ExportOptions, ExportOptionsDialog
 from .help import show_user_guide
 from .icons import action_icon, app_icon
 from .jobs import (
     Colorized,
     DisplayRequest,
+    Found,
     LoadedPhoto,
     SaveItem,
     WriteOptions,
@@ -70,7 +71,7 @@ from .jobs import (
 from .model_panel import ModelPanel
 from .notice import NoticeBar
 from .photos import PhotoEntry, PhotoStrip, State
-from .settings import MAX_RECENT, Settings
+from .settings import Settings
 from .status import WordStatusBar
 from .wording import breakable, gui_words
 from .workers import ColorizerFactory, ColorizerPool, Task, TaskTracker
@@ -497,8 +498,12 @@ class MainWindow(QMainWindow):
     # ================================================================ opening
     def open_paths(self, paths: list[Path | str]) -> None:
         """Open files and folders (searched recursively); the first photo is shown and colorized."""
-        task = Task("Looking for photos", expand_job([Path(p) for p in paths]))
-        task.result.connect(lambda found: self._add_files(*found))
+        paths = [Path(p) for p in paths]
+        for folder in reversed([p for p in paths if p.is_dir()]):
+            self.settings.add_recent(folder)  # folders are listed in Open Recent; files once they open
+        suffixes = {self.export.suffix, DEFAULT_SUFFIX}
+        task = Task("Looking for photos", expand_job(paths, suffixes))
+        task.result.connect(self._add_files)
         task.error.connect(self.show_notice)
         self.tracker.start(task)
 
@@ -545,15 +550,22 @@ class MainWindow(QMainWindow):
         task.error.connect(self.show_notice)
         self.tracker.start(task)
 
-    def _add_files(self, files: list[Path], ignored: list[Path]) -> None:
+    def _add_files(self, found: Found) -> None:
+        files, ignored = found.photos, found.ignored
         if ignored:
             names = ", ".join(p.name for p in ignored[:3]) + ("…" if len(ignored) > 3 else "")
             self.show_notice(
                 f"{len(ignored)} item(s) are not photos ColorSphere can open and were left out: {names}",
                 "warning",
             )
+        elif found.results:
+            self.show_notice(
+                f"{len(found.results)} colour version(s) saved earlier by ColorSphere (such as "
+                f"{found.results[0].name}) were not opened again; open them with File > Open to see them.",
+                "info",
+            )
         if not files:
-            if not ignored:
+            if not ignored and not found.results:
                 self.show_notice("No photos were found there.", "info")
             return
         known = {e.path.resolve(): e for e in self.entries}
@@ -563,8 +575,6 @@ class MainWindow(QMainWindow):
                 entry = PhotoEntry(path, path.name)
                 known[path.resolve()] = entry
                 fresh.append(entry)
-        for path in reversed(files[:MAX_RECENT]):
-            self.settings.add_recent(path)
         first = known[files[0].resolve()]
         self._add_entries(fresh, first)
 
@@ -655,6 +665,8 @@ class MainWindow(QMainWindow):
             if entry.thumb is None:
                 entry.thumb = payload.before_thumb
                 self.strip.refresh(entry, entry.model)
+            if not entry.temporary:
+                self.settings.add_recent(entry.path)  # only photos that did open: never a failed one
             if entry is self.current:
                 self.loaded, self._loaded_entry = payload, entry
                 self.view.set_photo(QSize(*payload.photo.size), payload.before_preview, payload.before_full)
@@ -904,11 +916,19 @@ class MainWindow(QMainWindow):
 
     # ================================================================ saving
     def _default_name(self, entry: PhotoEntry, suffix: str | None = None) -> str:
+        """'scan-colour.png' for scan.tif; a photo that already carries the suffix does not get it twice
+        (never '-colour-colour'), and a name that would be the photo itself gets '-2'."""
         source_suffix = entry.path.suffix.lower()
         if suffix is None:
             suffix = source_suffix if source_suffix in SAVE_SUFFIXES else ".png"
         stem = entry.name if entry.temporary else entry.path.stem
-        return f"{stem}{self.export.suffix}{suffix}"
+        tag = self.export.suffix
+        if tag and stem.endswith(tag):
+            stem = stem[: -len(tag)]
+        name = f"{stem}{tag}{suffix}"
+        if not entry.temporary and entry.path.name.lower() == name.lower():
+            name = f"{stem}{tag}-2{suffix}"
+        return name
 
     def _save_folder(self, entry: PhotoEntry) -> str:
         """The last folder saved into, else the photo's own folder (never a temp folder)."""
@@ -931,26 +951,28 @@ class MainWindow(QMainWindow):
         if entry is None or self.model() not in entry.results:
             return
         start = Path(self._save_folder(entry)) / self._default_name(entry)
-        selected = next(f for f, suffixes in SAVE_FILTERS.items() if start.suffix in suffixes)
-        name, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Save colorized photo",
-            str(start),
-            ";;".join(SAVE_FILTERS),
-            selected,
-            QFileDialog.Option.DontConfirmOverwrite,
-        )
-        if not name:
-            return
-        dest = Path(name)
-        if dest.suffix.lower() not in SAVE_SUFFIXES:
-            dest = dest.with_name(dest.name + SAVE_FILTERS.get(chosen, (".png",))[0])
-        if self._is_source(dest) is not None:
+        while True:  # refusing an original's name asks again, as a save dialog that stays open
+            selected = next(f for f, suffixes in SAVE_FILTERS.items() if start.suffix in suffixes)
+            name, chosen = QFileDialog.getSaveFileName(
+                self,
+                "Save colorized photo",
+                str(start),
+                ";;".join(SAVE_FILTERS),
+                selected,
+                QFileDialog.Option.DontConfirmOverwrite,
+            )
+            if not name:
+                return
+            dest = Path(name)
+            if dest.suffix.lower() not in SAVE_SUFFIXES:
+                dest = dest.with_name(dest.name + SAVE_FILTERS.get(chosen, (".png",))[0])
+            if self._is_source(dest) is None:
+                break
             self.show_notice(
                 f"{dest.name} is an original: ColorSphere never overwrites originals. Choose another name.",
                 "warning",
             )
-            return
+            start = dest.parent / self._default_name(entry, dest.suffix.lower())
         if (
             dest.exists()
             and dest != entry.saved_to
@@ -970,6 +992,11 @@ class MainWindow(QMainWindow):
             self, "Save all colorized photos into", self.settings.folder("save")
         )
         if not folder:
+            return
+        try:  # a folder typed into the dialog that is not there yet is made, as the user asked
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.show_notice(f"Cannot create the folder {folder} ({exc.strerror}); choose another folder.")
             return
         self.settings.set_folder("save", folder)
         fmt = self.export.save_all_format
@@ -1175,13 +1202,17 @@ class MainWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
+        self.recent_menu.setToolTipsVisible(True)
         recent = [Path(p) for p in self.settings.recent_files() if Path(p).exists()]
         for path in recent:
-            action = self.recent_menu.addAction(path.name)
+            folder = path.is_dir()
+            action = self.recent_menu.addAction(
+                action_icon("folder" if folder else "open"), f"{path.name}{' (folder)' if folder else ''}"
+            )
             action.setToolTip(str(path))
             action.triggered.connect(lambda _=False, p=path: self.open_paths([p]))
         if not recent:
-            self.recent_menu.addAction("No recent photos").setEnabled(False)
+            self.recent_menu.addAction("No recent photos or folders").setEnabled(False)
         self.recent_menu.addSeparator()
         self.recent_menu.addAction("Clear List", self.settings.clear_recent)
 

@@ -376,3 +376,60 @@ def test_a_grey_thumbnail_at_strength_zero(window, qtbot, tmp_path):
     with qtbot.waitSignal(window.colorized, timeout=WAIT_MS):
         window.strength_panel.slider.setValue(0)
     qtbot.waitUntil(lambda: chroma(entry.thumb).max() <= 2, timeout=WAIT_MS)
+
+
+def test_reopening_a_folder_leaves_out_earlier_results_and_save_all_never_doubles_the_suffix(
+    window, qtbot, tmp_path, monkeypatch
+):
+    folder = tmp_path / "box"
+    folder.mkdir()
+    grey_image(folder / "scan.png")
+    grey_image(folder / "scan-colour.png")  # saved next to it in an earlier session
+    grey_image(folder / "other-colour.png")  # no scan of that name: a photo in its own right
+    with qtbot.waitSignal(window.photos_added, timeout=WAIT_MS) as added:
+        window.open_paths([folder])
+    assert sorted(window.entry(i).name for i in added.args[0]) == ["other-colour.png", "scan.png"]
+    assert "scan-colour.png" in window.notice.text()
+    qtbot.waitUntil(lambda: all_done(window), timeout=WAIT_MS)
+    out = tmp_path / "new" / "folder"  # typed into the dialog: not there yet
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    with qtbot.waitSignal(window.saved, timeout=WAIT_MS) as saved:
+        window.act_save_all.trigger()
+    assert sorted(p.name for p in saved.args[0]) == ["other-colour-2.png", "scan-colour.png"]
+    assert not list(tmp_path.rglob("*-colour-colour*"))
+
+
+def test_open_recent_lists_folders_and_not_files_that_failed(window, qtbot, tmp_path):
+    folder = tmp_path / "album"
+    folder.mkdir()
+    grey_image(folder / "good.png")
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a picture")
+    window.open_paths([folder])
+    qtbot.waitUntil(lambda: all_done(window), timeout=WAIT_MS)
+    window.open_paths([bad])
+    qtbot.waitUntil(lambda: window.view.problem() is not None, timeout=WAIT_MS)
+    window.recent_menu.aboutToShow.emit()
+    labels = [a.text() for a in window.recent_menu.actions() if a.text()]
+    assert "album (folder)" in labels and "good.png" in labels
+    assert "bad.png" not in labels
+
+
+def test_save_as_onto_an_open_photo_asks_again_instead_of_giving_up(window, qtbot, tmp_path, monkeypatch):
+    source = grey_image(tmp_path / "scan.png")
+    open_and_colorize(window, qtbot, source)
+    original = source.read_bytes()
+    answers = [str(source), str(tmp_path / "chosen.png")]
+    offered: list[str] = []
+
+    def dialog(parent, caption, start, *args):
+        offered.append(start)
+        return answers.pop(0), "PNG (*.png)"
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", dialog)
+    with qtbot.waitSignal(window.saved, timeout=WAIT_MS):
+        window.act_save_as.trigger()
+    assert len(offered) == 2, "the dialog came back after the refusal"
+    assert Path(offered[1]).name == "scan-colour.png"
+    assert (tmp_path / "chosen.png").is_file() and source.read_bytes() == original
+    assert "never overwrites originals" in window.notice.text()
