@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QImage, QPalette, QPixmap, QTextDocument
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QTextBrowser
 
+from colorsphere_gui.core.color import rgb_to_lab
 from colorsphere_gui.ui.export_options import ExportOptionsDialog
 from colorsphere_gui.ui.photos import State
 
@@ -185,7 +186,7 @@ def test_export_options_dialog_restores_defaults(qtbot):
 
 
 # ---------------------------------------------------------------------- per-photo model and strength
-def test_each_photo_keeps_its_own_model_and_strength(window, qtbot, tmp_path, catalog, network):
+def test_each_photo_keeps_its_own_model_and_strength(window, qtbot, tmp_path, catalog, network, monkeypatch):
     catalog.installed.add("siggraph17")
     window.model_panel.refresh()
     open_all(window, qtbot, [grey_image(tmp_path / "a.png"), grey_image(tmp_path / "b.png")])
@@ -208,6 +209,19 @@ def test_each_photo_keeps_its_own_model_and_strength(window, qtbot, tmp_path, ca
     assert blue > r, "a: siggraph17's blue"
     assert (a.model, a.adjustment.strength) == ("siggraph17", 0.4)
     assert (b.model, b.adjustment.strength) == ("eccv16", 1.0)
+
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(out))
+    with qtbot.waitSignal(window.saved, timeout=WAIT_MS):
+        window.act_save_all.trigger()
+    saved_a = np.asarray(Image.open(out / "a-colour.png").convert("RGB"), np.float32)
+    saved_b = np.asarray(Image.open(out / "b-colour.png").convert("RGB"), np.float32)
+    chroma_a, chroma_b = (
+        np.linalg.norm(rgb_to_lab(x / 255)[..., 1:], axis=2).mean() for x in (saved_a, saved_b)
+    )
+    assert saved_a[..., 2].mean() > saved_a[..., 0].mean() and saved_b[..., 0].mean() > saved_b[..., 2].mean()
+    assert chroma_a < 0.6 * chroma_b, "Save All writes each photo with its own model and strength"
 
 
 def test_use_these_settings_for_all_photos(window, qtbot, tmp_path, catalog, network):
