@@ -26,6 +26,7 @@ from .about import model_info_dialog
 from .catalog import ModelCatalog, short_name
 from .icons import action_icon
 from .settings import Settings
+from .wording import gui_words
 from .workers import Task, TaskContext, TaskTracker
 
 PROGRESS_INTERVAL_S = 0.1
@@ -131,12 +132,12 @@ class ModelPanel(QGroupBox):
         status = self.catalog.status(name)
         busy = self._task is not None
         if status.installed:
-            self.status.setText(f"Ready · {status.licence}")
+            self.status.setText(f"Ready · {gui_words(status.licence)}")
         elif busy:
             self.status.setText("Getting the weights…")
         else:
             size = self.catalog.download_size(name)
-            download = f"Download ({_megabytes(size)})" if size else "Download"
+            download = f"Download (about {size / 1e6:.0f} MB)" if size else "Download"
             where = f"{download} or import" if self.catalog.can_download(name) else "Import"
             self.status.setText(f"<b>Not installed.</b> {where} its weights file to use it.")
         self.download_button.setVisible(not status.installed and self.catalog.can_download(name))

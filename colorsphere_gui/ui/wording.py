@@ -48,6 +48,10 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\[Errno -?\d+\]\s*", ""),
         (r"\[WinError -?\d+\]\s*", ""),
         (r"<urlopen error (.*?)>", r"\1"),
+        # Paths inside the source repository mean nothing to someone who installed the app.
+        (r";\s*training data: docs/MODEL_CARD\.md", ""),
+        (r"\s*See docs/MODEL_CARD\.md\.?", ""),
+        (r"\s*\(docs/MODEL_CARD\.md[^)]*\)", ""),
     )
 )
 

@@ -433,3 +433,28 @@ def test_save_as_onto_an_open_photo_asks_again_instead_of_giving_up(window, qtbo
     assert Path(offered[1]).name == "scan-colour.png"
     assert (tmp_path / "chosen.png").is_file() and source.read_bytes() == original
     assert "never overwrites originals" in window.notice.text()
+
+
+def test_every_downloadable_model_says_its_download_size():
+    from colorsphere_gui.models.registry import MODELS
+    from colorsphere_gui.ui.catalog import ModelCatalog
+
+    catalog = ModelCatalog()
+    for name, spec in MODELS.items():
+        if spec.url is not None:
+            size = catalog.download_size(name)
+            assert size is not None and size > 1e6, name
+    assert 125e6 < catalog.download_size("eccv16") < 135e6  # the official file is about 129 MB
+
+
+def test_model_status_and_about_show_no_path_inside_the_source_repository(window, qtbot):
+    from colorsphere_gui.ui.about import about_dialog
+    from colorsphere_gui.ui.catalog import ModelCatalog
+
+    statuses = ModelCatalog().statuses()  # the real registry: the built-in model's texts cite the card
+    assert any("docs/" in s.licence + s.citation for s in statuses)
+    dialog = about_dialog(statuses, window)
+    qtbot.addWidget(dialog)
+    assert "docs/" not in dialog.browser.toPlainText()
+    for status in statuses:
+        assert "docs/" not in gui_words(status.licence)
