@@ -170,13 +170,35 @@ def predict_job(pool: ColorizerPool, path: Path, model: str, device: str, adjust
         ctx.step(f"Reading {path.name}")
         photo = read_photo(path)
         l_thumb = shrink(photo.luminance(), fitted_size(*photo.size, THUMB_SIDE))
-        ctx.emit("thumb", to_qimage(float_to_rgb8(np.clip(l_thumb / 100.0, 0.0, 1.0))))
+        ctx.emit("scan_thumb", grey_thumb(l_thumb))
         ctx.step("Loading the model")
         colorizer = pool.get(model, device)
         ctx.step(f"Colorizing {path.name}")
         prediction = colorizer.predict(photo)
         ctx.emit("predicted", Colorized(model, prediction.ab, prediction.device))
         ctx.emit("thumb", render(l_thumb, prediction.ab, adjustment))
+
+    return run
+
+
+def grey_thumb(l_thumb: np.ndarray) -> QImage:
+    return to_qimage(float_to_rgb8(np.clip(l_thumb / 100.0, 0.0, 1.0)))
+
+
+def scan_thumbs_job(photos: list[tuple[int, Path]]) -> Job:
+    """The scan's own thumbnail for each waiting photo, so that the strip shows every photo at once
+    instead of blank squares until each one's turn to colorize comes. A photo that cannot be read is
+    passed over here: its colorizing reports why."""
+
+    def run(ctx: TaskContext) -> None:
+        for entry_id, path in photos:
+            ctx.check()
+            try:
+                photo = read_photo(path)
+            except (ColorSphereError, OSError, MemoryError):
+                continue
+            l_thumb = shrink(photo.luminance(), fitted_size(*photo.size, THUMB_SIDE))
+            ctx.emit("scan_thumb", (entry_id, grey_thumb(l_thumb)))
 
     return run
 

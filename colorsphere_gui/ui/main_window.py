@@ -67,6 +67,7 @@ from .jobs import (
     paste_job,
     predict_job,
     save_job,
+    scan_thumbs_job,
 )
 from .model_panel import ModelPanel
 from .notice import NoticeBar
@@ -588,6 +589,7 @@ class MainWindow(QMainWindow):
         target = first or (fresh[0] if fresh else None)
         if target is not None:
             self.show_entry(target)
+        self._load_scan_thumbs([e for e in fresh if e is not target])
         self._update_actions()
 
     def entry(self, entry_id: int) -> PhotoEntry | None:
@@ -662,8 +664,8 @@ class MainWindow(QMainWindow):
     def _display_stage(self, entry: PhotoEntry, req: DisplayRequest, kind: str, payload: object) -> None:
         on_screen = entry is self.current and req.model == self.model()
         if kind == "loaded" and isinstance(payload, LoadedPhoto):
-            if entry.thumb is None:
-                entry.thumb = payload.before_thumb
+            if entry.scan_thumb is None:
+                entry.scan_thumb = payload.before_thumb
                 self.strip.refresh(entry, entry.model)
             if not entry.temporary:
                 self.settings.add_recent(entry.path)  # only photos that did open: never a failed one
@@ -678,7 +680,7 @@ class MainWindow(QMainWindow):
         elif kind == "predicted" and req.model not in entry.cancelled:  # a late result after Esc is dropped
             self._store(entry, payload)  # type: ignore[arg-type]
         elif kind == "thumb" and req.model not in entry.cancelled:
-            entry.thumb = payload  # type: ignore[assignment]
+            entry.thumb, entry.thumb_model = payload, req.model  # type: ignore[assignment]
             self.strip.refresh(entry, entry.model)
         elif kind in (PREVIEW, FULL) and on_screen:
             self.view.set_after(payload, kind)  # type: ignore[arg-type]
@@ -789,7 +791,7 @@ class MainWindow(QMainWindow):
             f"Colorizing {entry.name}",
             predict_job(self.pool, entry.path, model, self.device(), entry.adjustment),
         )
-        task.stage.connect(lambda kind, payload: self._background_stage(entry, kind, payload))
+        task.stage.connect(lambda kind, payload: self._background_stage(entry, model, kind, payload))
         task.error.connect(lambda text: self._failed(entry, model, text))
         task.finished.connect(lambda: self._background_finished(entry))
         self._bg_task, self._bg_entry = task, entry
@@ -797,13 +799,32 @@ class MainWindow(QMainWindow):
         self.strip.refresh(entry, model)
         self.tracker.start(task)
 
-    def _background_stage(self, entry: PhotoEntry, kind: str, payload: object) -> None:
-        if entry.model in entry.cancelled:
+    def _background_stage(self, entry: PhotoEntry, model: str, kind: str, payload: object) -> None:
+        if model in entry.cancelled:
             return
         if kind == "predicted":
             self._store(entry, payload)  # type: ignore[arg-type]
-        elif kind == "thumb":
-            entry.thumb = payload  # type: ignore[assignment]
+        elif kind in ("thumb", "scan_thumb"):
+            if kind == "thumb":
+                entry.thumb, entry.thumb_model = payload, model  # type: ignore[assignment]
+            else:
+                entry.scan_thumb = payload  # type: ignore[assignment]
+            self.strip.refresh(entry, entry.model)
+
+    def _load_scan_thumbs(self, entries: list[PhotoEntry]) -> None:
+        """Every photo in the strip shows its scan from the start, read beside the colorizing."""
+        waiting = [(e.id, e.path) for e in entries if e.scan_thumb is None]
+        if not waiting or self._closing:
+            return
+        task = Task("Reading thumbnails", scan_thumbs_job(waiting))
+        task.stage.connect(self._scan_thumb)
+        self.tracker.start(task)
+
+    def _scan_thumb(self, kind: str, payload: object) -> None:
+        entry_id, image = payload  # type: ignore[misc]
+        entry = self.entry(entry_id)
+        if entry is not None and entry.scan_thumb is None:
+            entry.scan_thumb = image
             self.strip.refresh(entry, entry.model)
 
     def _background_finished(self, entry: PhotoEntry) -> None:

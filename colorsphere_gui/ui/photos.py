@@ -58,7 +58,9 @@ class PhotoEntry:
     results: dict[str, np.ndarray] = field(default_factory=dict)  # model -> ab at the network's size
     devices: dict[str, str] = field(default_factory=dict)  # model -> what ran it
     errors: dict[str, str] = field(default_factory=dict)  # model -> why it failed
-    thumb: QImage | None = None
+    thumb: QImage | None = None  # the colour result's thumbnail, of model `thumb_model`
+    thumb_model: str = ""
+    scan_thumb: QImage | None = None  # the scan's own: shown until this photo's model has a result
     working: bool = False
     cancelled: set[str] = field(default_factory=set)  # models whose run the user stopped (Esc): not redone
     saved_to: Path | None = None
@@ -179,7 +181,8 @@ class PhotoStrip(QListWidget):
             return
         state = entry.state(model)
         item.setData(STATE_ROLE, state)
-        item.setIcon(self._icon(entry.thumb))
+        coloured = state is State.DONE and entry.thumb_model == model  # never another model's colours
+        item.setIcon(self._icon(entry.thumb if coloured else entry.scan_thumb))
         detail = entry.errors.get(model, "") if state is State.FAILED else state.value
         if state is State.WAITING and model in entry.cancelled:
             detail = "cancelled: press F5 to colorize"

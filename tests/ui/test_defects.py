@@ -28,7 +28,7 @@ from colorsphere_gui.ui.photos import State
 from colorsphere_gui.ui.status import shorten_at_word
 from colorsphere_gui.ui.wording import gui_words
 
-from .fakes import chroma, grey_image
+from .fakes import chroma, from_qimage, grey_image
 
 WAIT_MS = 15000
 REAL_QUESTION = QMessageBox.question  # conftest stands in for it during each test; some tests need it
@@ -220,6 +220,7 @@ def test_zoom_is_labelled_and_kept_apart_from_the_progress_bar(window, qtbot, tm
     zoom, device, progress = (w.geometry() for w in (window.zoom_label, window.device_label, window.progress))
     assert zoom.right() < device.left() and device.right() < progress.left(), "the device sits between"
     network.gate.set()
+    qtbot.waitUntil(lambda: not window.tracker.busy(), timeout=WAIT_MS)
 
 
 # ---------------------------------------------------------------------- 5. Esc cancels only the current work
@@ -458,3 +459,42 @@ def test_model_status_and_about_show_no_path_inside_the_source_repository(window
     assert "docs/" not in dialog.browser.toPlainText()
     for status in statuses:
         assert "docs/" not in gui_words(status.licence)
+
+
+def strip_icon(window, entry):
+    """The thumbnail the strip shows for `entry`, as an image."""
+    return window.strip.item_of(entry.id).icon().pixmap(96, 96).toImage()
+
+
+def test_waiting_photos_show_their_scan_not_a_blank_square(window, qtbot, network, tmp_path):
+    network.gate = threading.Event()
+    window.open_paths([grey_image(tmp_path / f"{c}.png", size=(120, 90)) for c in "abcd"])
+    qtbot.waitUntil(lambda: len(window.entries) == 4, timeout=WAIT_MS)
+    waiting = window.entries[1:]
+    qtbot.waitUntil(lambda: all(e.scan_thumb is not None for e in waiting), timeout=WAIT_MS)
+    for entry in waiting:
+        assert entry.state("eccv16") in (State.WAITING, State.WORKING)
+        shown = from_qimage(strip_icon(window, entry)).astype(int)
+        assert shown.std() > 10, "the scan's ramp is shown, not a flat placeholder"
+        assert chroma(strip_icon(window, entry)).max() <= 2
+    network.gate.set()
+    qtbot.waitUntil(lambda: all_done(window), timeout=WAIT_MS)  # no result may arrive after the test
+
+
+def test_after_a_model_change_the_thumbnail_shows_no_old_colours_while_waiting(
+    window, qtbot, network, catalog, tmp_path
+):
+    open_and_colorize(window, qtbot, grey_image(tmp_path / "scan.png"))
+    entry = window.current
+    assert chroma(strip_icon(window, entry)).max() > 10
+    catalog.installed.add("siggraph17")
+    window.model_panel.refresh()
+    network.gate = threading.Event()
+    network.entered.clear()
+    window.model_panel.set_current("siggraph17")
+    qtbot.waitUntil(network.entered.is_set, timeout=WAIT_MS)
+    assert entry.state("siggraph17") is not State.DONE
+    assert chroma(strip_icon(window, entry)).max() <= 2, "the grey scan while the new model works"
+    with qtbot.waitSignal(window.colorized, timeout=WAIT_MS):
+        network.gate.set()
+    qtbot.waitUntil(lambda: chroma(strip_icon(window, entry)).max() > 10, timeout=WAIT_MS)
