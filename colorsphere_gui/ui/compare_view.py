@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetrics,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -374,13 +375,16 @@ class CompareView(QWidget):
         title = QFont(self.font())
         title.setPointSizeF(title.pointSizeF() * 1.6)
         title.setBold(True)
+        heading = "Drop black-and-white photos or folders here"
+        while QFontMetrics(title).horizontalAdvance(heading) > area.width() - 24 and title.pointSizeF() > 9:
+            title.setPointSizeF(title.pointSizeF() - 0.5)  # a narrow window shrinks it, never cuts it
         p.setFont(title)
         p.setPen(FOREGROUND)
         text_top = icon_rect.bottom() + 16
         p.drawText(
             QRectF(area.left(), text_top, area.width(), 36),
             Qt.AlignmentFlag.AlignCenter,
-            "Drop black-and-white photos or folders here",
+            heading,
         )
         p.setFont(self.font())
         p.setPen(MUTED)

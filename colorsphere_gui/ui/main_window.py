@@ -424,7 +424,7 @@ class MainWindow(QMainWindow):
         status = WordStatusBar()
         self.setStatusBar(status)
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(180)
+        self.progress.setMaximumWidth(120)  # the message beside it needs the room more
         self.progress.setTextVisible(False)
         self.progress.setAccessibleName("Progress")
         self.progress.hide()

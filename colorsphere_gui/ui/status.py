@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QStatusBar, QWidget
 
@@ -20,7 +21,8 @@ SPACING = 24  # the bar's margins and the gap before its permanent widgets
 
 
 def shorten_at_word(text: str, fits) -> str:
-    """The longest prefix of `text` ending at a whole word for which fits(prefix + '…') holds."""
+    """The longest prefix of `text` ending at a whole word for which fits(prefix + '…') holds, or ''
+    when not even the first word fits."""
     if fits(text):
         return text
     words = text.split(" ")
@@ -29,7 +31,7 @@ def shorten_at_word(text: str, fits) -> str:
         candidate = " ".join(words).rstrip(",;:·-") + ELLIPSIS
         if fits(candidate):
             return candidate
-    return ELLIPSIS
+    return ""
 
 
 class WordStatusBar(QStatusBar):
@@ -60,8 +62,11 @@ class WordStatusBar(QStatusBar):
         return max(0, self.width() - taken - SPACING)
 
     def _fitted(self) -> str:
+        """Whole words when they fit; a message led by one long file name keeps its start and end
+        around an ellipsis instead ('Familienarchiv_Ho…Rueckseite.jpg: colorized…')."""
         metrics, room = self.fontMetrics(), self.message_width()
-        return shorten_at_word(self._full, lambda t: metrics.horizontalAdvance(t) <= room)
+        shortened = shorten_at_word(self._full, lambda t: metrics.horizontalAdvance(t) <= room)
+        return shortened or metrics.elidedText(self._full, Qt.TextElideMode.ElideMiddle, room)
 
     def _changed(self, text: str) -> None:
         if not text:

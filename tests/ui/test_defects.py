@@ -367,7 +367,15 @@ class QStatusBarText:
 def test_shorten_at_word_keeps_whole_words():
     assert shorten_at_word("one two three", lambda t: len(t) <= 9) == "one two…"
     assert shorten_at_word("one two", lambda t: True) == "one two"
-    assert shorten_at_word("unbreakable", lambda t: len(t) <= 3) == "…"
+    assert shorten_at_word("unbreakable", lambda t: len(t) <= 3) == ""
+
+
+def test_a_message_led_by_a_long_file_name_keeps_its_start_and_end(window, qtbot):
+    window.resize(window.minimumSize())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=WAIT_MS)
+    window.statusBar().showMessage(f"{LONG}.jpg: colorized with ColorSphere built-in.")
+    shown = QStatusBarText.of(window.statusBar())
+    assert shown.startswith(LONG[:6]) and "…" in shown and shown.endswith("built-in.")
 
 
 def test_a_grey_thumbnail_at_strength_zero(window, qtbot, tmp_path):
