@@ -72,6 +72,7 @@ class CompareView(QWidget):
         self._last_pos = QPointF()
         self._busy_text = ""
         self._problem: tuple[str, str] | None = None  # (title, detail) of a photo that cannot be shown
+        self._opening = ""  # the name of the photo being read, shown until its pixels arrive
         self._update_description()
 
     # ----- content -----
@@ -80,6 +81,12 @@ class CompareView(QWidget):
         self._size = QSize()
         self._busy_text = ""
         self._problem = None
+        self._opening = ""
+        self.update()
+
+    def set_opening(self, name: str) -> None:
+        """A photo was chosen and is being read: say so, rather than invite a drop into an empty view."""
+        self._opening = name
         self.update()
 
     def set_problem(self, title: str, detail: str) -> None:
@@ -94,7 +101,7 @@ class CompareView(QWidget):
 
     def shows_invitation(self) -> bool:
         """True while the empty view invites a drop (no photo, and no photo that failed)."""
-        return not self.has_photo() and self._problem is None
+        return not self.has_photo() and self._problem is None and not self._opening
 
     def set_photo(self, size: QSize, before_preview: QImage, before_full: QImage) -> None:
         """A new photo: zoom resets to fit and any previous 'after' is dropped."""
@@ -253,6 +260,9 @@ class CompareView(QWidget):
         if self._problem is not None and not self.has_photo():
             self._paint_problem(p, *self._problem)
             return
+        if self._opening and not self.has_photo():
+            self._paint_problem(p, f"Opening {self._opening}…", "")
+            return
         if not self.has_photo():
             self._paint_empty(p)
             return
@@ -351,7 +361,7 @@ class CompareView(QWidget):
         heading.setBold(True)
         p.setFont(heading)
         p.setPen(FOREGROUND)
-        flags = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWrapAnywhere
+        flags = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
         top = area.center().y() - 60
         p.drawText(QRectF(area.left(), top, area.width(), 60), flags | Qt.AlignmentFlag.AlignBottom, title)
         p.setFont(self.font())

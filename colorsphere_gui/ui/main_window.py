@@ -605,6 +605,8 @@ class MainWindow(QMainWindow):
             self.current = entry
             self.loaded = None
             self.view.clear()
+            self.view.set_opening(breakable(entry.name))
+            self._show_zoom(0.0)  # no zoom to show until this photo is on screen
             self.photo_panel.details.setText(breakable(entry.name))
             self.photo_panel.compare_button.setEnabled(False)
             self.setWindowTitle(f"{entry.name} — ColorSphere")
@@ -708,7 +710,7 @@ class MainWindow(QMainWindow):
         self.strip.refresh(entry, entry.model)
         if entry is self.current and not self.view.has_photo():  # it could not even be read
             detail = breakable(gui_words(text))
-            self.view.set_problem(f"{entry.name} cannot be opened", detail)
+            self.view.set_problem(f"{breakable(entry.name)} cannot be opened", detail)
             name = breakable(html.escape(entry.name))
             self.photo_panel.details.setText(f"<b>{name}</b><br>Cannot be opened.")
             self.show_notice(text)

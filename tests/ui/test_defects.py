@@ -242,6 +242,8 @@ def test_escape_cancels_the_current_photo_and_later_photos_still_colorize(window
 
 # ---------------------------------------------------------------------- 6. unreadable file
 def test_an_unreadable_file_says_what_is_wrong_instead_of_the_drop_invitation(window, qtbot, tmp_path):
+    open_and_colorize(window, qtbot, grey_image(tmp_path / "good.png"))
+    assert window.zoom_label.text()
     bad = tmp_path / "damaged.png"
     bad.write_bytes(b"this is not a PNG at all")
     window.open_paths([bad])
@@ -251,6 +253,8 @@ def test_an_unreadable_file_says_what_is_wrong_instead_of_the_drop_invitation(wi
     assert "damaged.png" in title and detail
     assert "damaged.png" in window.notice.text()
     assert "Cannot be opened" in window.photo_panel.details.text()
+    assert window.zoom_label.text() == "", "no zoom left over from the photo shown before"
+    assert not window.act_actual.isEnabled()
 
 
 # ---------------------------------------------------------------------- 7. the window's words
@@ -506,3 +510,12 @@ def test_after_a_model_change_the_thumbnail_shows_no_old_colours_while_waiting(
     with qtbot.waitSignal(window.colorized, timeout=WAIT_MS):
         network.gate.set()
     qtbot.waitUntil(lambda: chroma(strip_icon(window, entry)).max() > 10, timeout=WAIT_MS)
+
+
+def test_a_photo_being_opened_is_named_not_replaced_by_the_drop_invitation(window, qtbot, tmp_path):
+    window.open_paths([grey_image(tmp_path / f"{c}.png") for c in "ab"])
+    qtbot.waitUntil(lambda: all_done(window), timeout=WAIT_MS)
+    window.act_next.trigger()
+    assert not window.view.has_photo() or window.current.name == "b.png"
+    assert not window.view.shows_invitation(), "paging through photos never shows 'Drop photos here'"
+    qtbot.waitUntil(window.view.has_photo, timeout=WAIT_MS)
