@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QListView,
     QListWidget,
@@ -173,7 +173,19 @@ class PhotoStrip(QListWidget):
         item = self.item_of(entry_id)
         if item is not None and item is not self.currentItem():
             self.setCurrentItem(item)
+            self._keep_in_view()
+
+    def _keep_in_view(self) -> None:
+        """Scroll to the current photo on the layout as it is now: items just added or a new width
+        are laid out lazily, and scrolling on the old layout leaves the bar and the thumbnails apart."""
+        item = self.currentItem()
+        if item is not None:
+            self.executeDelayedItemsLayout()
             self.scrollToItem(item)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._keep_in_view()  # a narrower window must not leave the current photo out of sight
 
     def refresh(self, entry: PhotoEntry, model: str) -> None:
         item = self.item_of(entry.id)

@@ -519,3 +519,23 @@ def test_a_photo_being_opened_is_named_not_replaced_by_the_drop_invitation(windo
     assert not window.view.has_photo() or window.current.name == "b.png"
     assert not window.view.shows_invitation(), "paging through photos never shows 'Drop photos here'"
     qtbot.waitUntil(window.view.has_photo, timeout=WAIT_MS)
+
+
+# ---------------------------------------------------------------------- 9. the strip in step
+def test_the_strip_keeps_the_current_photo_in_view_and_its_scrollbar_in_step(window, qtbot, tmp_path):
+    window.open_paths([grey_image(tmp_path / f"p{i:02d}.png", size=(32, 24)) for i in range(24)])
+    qtbot.waitUntil(lambda: len(window.entries) == 24, timeout=WAIT_MS)
+    strip = window.strip
+    for _ in range(15):
+        window.act_next.trigger()
+    window.open_paths([grey_image(tmp_path / f"q{i:02d}.png", size=(32, 24)) for i in range(6)])
+    qtbot.waitUntil(lambda: len(window.entries) == 30, timeout=WAIT_MS)
+    for width in (window.width(), window.minimumWidth()):
+        window.resize(width, window.height())
+        qtbot.waitUntil(lambda w=width: window.width() == w, timeout=WAIT_MS)
+        QApplication.processEvents()
+        shown = strip.visualItemRect(strip.currentItem())
+        in_view = 0 <= shown.left() and shown.right() <= strip.viewport().width() + 1  # Qt's grid: 1 px
+        assert in_view, f"the current photo {shown} is in view at {width} px"
+        assert strip.horizontalScrollBar().value() == strip.horizontalOffset()
+    qtbot.waitUntil(lambda: all_done(window), timeout=WAIT_MS)
