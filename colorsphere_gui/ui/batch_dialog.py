@@ -283,6 +283,8 @@ class BatchDialog(QDialog):
             "Start over?",
             f"{dest} already holds results of an earlier batch. Without Resume, every photo is colorized "
             "again and files of the same name in the destination are replaced.\n\nStart over?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,  # Enter keeps the earlier results
         )
         return answer == QMessageBox.StandardButton.Yes
 
@@ -408,7 +410,11 @@ class BatchDialog(QDialog):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self._task is not None:
             answer = QMessageBox.question(
-                self, "Stop the batch?", "A batch is running. Stop it after the current photo and close?"
+                self,
+                "Stop the batch?",
+                "A batch is running. Stop it after the current photo and close?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,  # Enter lets the batch go on
             )
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()

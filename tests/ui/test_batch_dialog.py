@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from colorsphere_gui.batch import REPORT_NAME
 
+from .conftest import REAL_QUESTION
 from .fakes import colour_image, grey_image
 
 WAIT_MS = 20000
@@ -120,3 +122,31 @@ def test_batch_rows_speak_the_windows_words(window, qtbot, tmp_path):
     status, details = dialog.row_status("a.png")
     assert status == "failed" and "already exists" in details
     assert "--" not in details and "choose another destination" in details
+
+
+def test_enter_on_start_over_keeps_the_earlier_results(window, qtbot, network, tmp_path, monkeypatch):
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    src.mkdir()
+    grey_image(src / "a.png")
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+    start(dialog, qtbot)
+    runs = len(network.calls)
+    monkeypatch.setattr(QMessageBox, "question", REAL_QUESTION)
+    dialog.resume.setChecked(False)
+    asked: list[str] = []
+
+    def press_enter() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            asked.append(box.windowTitle())
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+        else:
+            QTimer.singleShot(20, press_enter)
+
+    QTimer.singleShot(20, press_enter)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert asked == ["Start over?"]
+    assert not dialog.running() and len(network.calls) == runs, "Enter did not start over"

@@ -28,10 +28,10 @@ from colorsphere_gui.ui.photos import State
 from colorsphere_gui.ui.status import shorten_at_word
 from colorsphere_gui.ui.wording import gui_words
 
+from .conftest import REAL_QUESTION
 from .fakes import chroma, from_qimage, grey_image
 
 WAIT_MS = 15000
-REAL_QUESTION = QMessageBox.question  # conftest stands in for it during each test; some tests need it
 LONG = "Familienarchiv_Hochzeit_Mueller-Schmidt_1923_Abzug_Nr_0042_beschaedigt_Rueckseite"  # 82 chars
 
 
