@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from colorsphere_gui.core.adjust import Adjustment
 
+from .wording import gui_words
+
 ICON_SIDE = 96
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -195,7 +197,7 @@ class PhotoStrip(QListWidget):
         item.setData(STATE_ROLE, state)
         coloured = state is State.DONE and entry.thumb_model == model  # never another model's colours
         item.setIcon(self._icon(entry.thumb if coloured else entry.scan_thumb))
-        detail = entry.errors.get(model, "") if state is State.FAILED else state.value
+        detail = gui_words(entry.errors.get(model, "")) if state is State.FAILED else state.value
         if state is State.WAITING and model in entry.cancelled:
             detail = "cancelled: press F5 to colorize"
         item.setToolTip(f"{entry.path if not entry.temporary else entry.name}\n{detail}")

@@ -18,6 +18,7 @@ from .wording import gui_words
 
 ELLIPSIS = "…"
 SPACING = 24  # the bar's margins and the gap before its permanent widgets
+LONG_WORD = 20  # characters: a "word" this long is a file name or a path
 
 
 def shorten_at_word(text: str, fits) -> str:
@@ -62,9 +63,12 @@ class WordStatusBar(QStatusBar):
         return max(0, self.width() - taken - SPACING)
 
     def _fitted(self) -> str:
-        """Whole words when they fit; a message led by one long file name keeps its start and end
-        around an ellipsis instead ('Familienarchiv_Ho…Rueckseite.jpg: colorized…')."""
+        """Whole words when they fit. A message naming a file keeps its start and end around an
+        ellipsis instead ('Colorizing Familienarch…Koenig.tif…'), as file browsers shorten names: cut at
+        a word, it would lose the name altogether."""
         metrics, room = self.fontMetrics(), self.message_width()
+        if any(len(word) >= LONG_WORD for word in self._full.split()):
+            return metrics.elidedText(self._full, Qt.TextElideMode.ElideMiddle, room)
         shortened = shorten_at_word(self._full, lambda t: metrics.horizontalAdvance(t) <= room)
         return shortened or metrics.elidedText(self._full, Qt.TextElideMode.ElideMiddle, room)
 

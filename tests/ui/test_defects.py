@@ -380,6 +380,9 @@ def test_a_message_led_by_a_long_file_name_keeps_its_start_and_end(window, qtbot
     window.statusBar().showMessage(f"{LONG}.jpg: colorized with ColorSphere built-in.")
     shown = QStatusBarText.of(window.statusBar())
     assert shown.startswith(LONG[:6]) and "…" in shown and shown.endswith("built-in.")
+    window.statusBar().showMessage(f"Colorizing {LONG}.tif…")
+    shown = QStatusBarText.of(window.statusBar())
+    assert shown.startswith("Colorizing Famil") and shown.endswith(".tif…"), "the name is not dropped"
 
 
 def test_a_grey_thumbnail_at_strength_zero(window, qtbot, tmp_path):
