@@ -102,6 +102,11 @@ def weights_to_bundle(with_official: bool) -> list[Path]:
     return files
 
 
+def data_files() -> list[tuple[Path, str]]:
+    """Documents the app opens itself (Help ▸ User Guide and its screenshots), as (source, bundle folder)."""
+    return [(ROOT / "docs" / "USER_GUIDE.md", "docs"), (ROOT / "docs" / "guide", "docs/guide")]
+
+
 def run_pyinstaller(onefile: bool, weight_files: list[Path]) -> Path:
     sep = os.pathsep
     args = [
@@ -121,6 +126,7 @@ def run_pyinstaller(onefile: bool, weight_files: list[Path]) -> Path:
         "--onefile" if onefile else "--onedir",
         "--add-data",
         f"{ROOT / 'resources'}{sep}resources",
+        *(arg for src, dest in data_files() for arg in ("--add-data", f"{src}{sep}{dest}")),
         "--icon",
         str(ROOT / "resources" / "colorsphere.png"),  # PyInstaller converts it per platform
         "--collect-submodules",

@@ -10,8 +10,9 @@ JPEG is written at quality 95 with 4:4:4 chroma: colour is the whole point of th
 would halve its resolution once more on top of the network's low-resolution ab. Huffman tables are
 not optimised: that second pass would make files about 7% smaller with the same pixels, but it triples
 the encoder's time, the largest CPU cost of a batch after the network (docs/PERFORMANCE.md).
-TIFF is written uncompressed by tifffile at 8 or 16 bits: what scanners produce and every reader opens
-(deflate with a predictor halves the size but encodes at under 10 MB/s on one core).
+TIFF is written uncompressed by tifffile at 8 or 16 bits by default: what scanners produce and every
+reader opens (deflate with a predictor, offered as an export option, halves the size but encodes at
+under 10 MB/s on one core). JPEG quality is an export option too.
 PNG pixels are encoded by OpenCV (Pillow cannot write 16-bit RGB) and the metadata chunks are added here.
 """
 
@@ -40,6 +41,12 @@ from colorsphere_gui.core.photo import Photo, PhotoMeta
 from colorsphere_gui.core.provenance import Provenance, stamp_xmp
 
 JPEG_QUALITY = 95
+# The TIFF compressions offered (tifffile writes these without extra codecs): deflate with a horizontal
+# predictor is lossless and read by every TIFF reader.
+TIFF_COMPRESSIONS: dict[str | None, dict] = {
+    None: {},
+    "deflate": {"compression": "adobe_deflate", "predictor": "horizontal"},
+}
 _FORMAT_NAMES = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "webp": "WEBP"}
 _SUFFIXES = {
     "PNG": (".png",),
@@ -97,6 +104,8 @@ def write_photo(
     *,
     overwrite: bool = False,
     provenance: Provenance | None = None,
+    jpeg_quality: int = JPEG_QUALITY,
+    tiff_compression: str | None = None,
 ) -> Path:
     """Write rgb (HxWx3 at full resolution) with source's depth, alpha and metadata, and a record of
     how it was made (core/provenance.py; without `provenance`, the software alone).
@@ -104,8 +113,14 @@ def write_photo(
     rgb is float32 in [0, 1], or already rounded to uint8/uint16 (see output_dtype). Returns the path
     written, whose suffix may differ from dest's (see output_path). Losses the
     container forces (alpha or 16 bits in JPEG, a grey ICC profile on colour pixels) are reported as
-    MetadataWarning; failures as ImageWriteError naming the file and the fix.
+    MetadataWarning; failures as ImageWriteError naming the file and the fix. jpeg_quality (1-100) and
+    tiff_compression (None or one of TIFF_COMPRESSIONS) are the user's export choices.
     """
+    if not 1 <= jpeg_quality <= 100 or tiff_compression not in TIFF_COMPRESSIONS:
+        raise ImageWriteError(
+            f"{dest}: JPEG quality must be 1-100 and TIFF compression none or deflate, "
+            f"not {jpeg_quality} and {tiff_compression!r}"
+        )
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.shape[:2] != source.pixels.shape[:2]:
         raise ValueError(f"rgb must be HxWx3 at the source size {source.pixels.shape[:2]}, got {rgb.shape}")
     container = output_format(source, fmt)
@@ -143,6 +158,8 @@ def write_photo(
         meta.iptc,
         dest,
         provenance.software,
+        jpeg_quality,
+        tiff_compression,
     )
     if container == "JPEG":
         _fit_jpeg_segments(parts)
@@ -164,6 +181,8 @@ class _Parts:
     iptc: bytes | None
     dest: Path
     software: str
+    jpeg_quality: int = JPEG_QUALITY
+    tiff_compression: str | None = None
 
     def pillow_image(self) -> Image.Image:
         return Image.fromarray(self.pixels if self.alpha is None else np.dstack([self.pixels, self.alpha]))
@@ -317,7 +336,7 @@ def _fit_jpeg_segments(p: _Parts) -> None:
 def _encode_jpeg(fh: BinaryIO, p: _Parts) -> None:
     extra = _photoshop_app13(p.iptc) if p.iptc else b""
     p.pillow_image().save(
-        fh, "JPEG", quality=JPEG_QUALITY, subsampling=0, **_pillow_meta(p), extra=extra
+        fh, "JPEG", quality=p.jpeg_quality, subsampling=0, **_pillow_meta(p), extra=extra
     )
 
 
@@ -415,6 +434,7 @@ def _encode_tiff(fh: BinaryIO, p: _Parts) -> None:
         metadata=None,
         software=False,
         extratags=tags,
+        **TIFF_COMPRESSIONS[p.tiff_compression],
         **resolution,
     )
     if subs:

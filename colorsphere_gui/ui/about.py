@@ -26,14 +26,15 @@ from colorsphere_gui import __version__
 from colorsphere_gui.models.weights import ModelStatus
 
 from .icons import app_icon
+from .wording import gui_words
 
 
 def model_html(status: ModelStatus) -> str:
     state = f"installed ({html.escape(str(status.path))})" if status.installed else "not installed"
     return (
         f"<h3>{html.escape(status.display_name)}</h3>"
-        f"<p><b>Licence:</b> {html.escape(status.licence)}<br><b>Weights:</b> {state}</p>"
-        f"<p><b>Cite as:</b><br>{html.escape(status.citation)}</p>"
+        f"<p><b>Licence:</b> {html.escape(gui_words(status.licence))}<br><b>Weights:</b> {state}</p>"
+        f"<p><b>Cite as:</b><br>{html.escape(gui_words(status.citation))}</p>"
     )
 
 
@@ -69,7 +70,7 @@ def model_info_dialog(status: ModelStatus, parent: QWidget | None) -> QDialog:
         f"{status.display_name.split(' — ')[0]}: licence and citation",
         model_html(status),
         parent,
-        copy_text=status.citation,
+        copy_text=gui_words(status.citation),
     )
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     return dialog

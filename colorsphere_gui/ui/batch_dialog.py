@@ -38,10 +38,27 @@ from colorsphere_gui.batch import MANIFEST_NAME, REPORT_NAME, BatchSettings, Bat
 from .icons import action_icon, app_icon
 from .jobs import BatchRequest, batch_job
 from .settings import Settings
+from .wording import gui_words
 from .workers import ColorizerPool, Task, TaskTracker
 
 FORMATS = {"Same as each photo": None, "PNG": "png", "JPEG": "jpg", "TIFF": "tiff"}
-STATUS_COLOURS = {"done": QColor("#2e9d55"), "skipped": QColor("#8a8f98"), "failed": QColor("#d0443a")}
+STATUS_COLOURS = {
+    "done": QColor("#2e9d55"),
+    "up to date": QColor("#2e9d55"),
+    "skipped": QColor("#8a8f98"),
+    "failed": QColor("#d0443a"),
+    "cancelled": QColor("#8a8f98"),
+}
+UP_TO_DATE = "up to date"
+SHOWN_STATUSES = ("done", UP_TO_DATE, "skipped", "failed")
+
+
+def shown_status(result: FileResult) -> str:
+    """The row's status as the user reads it: a result kept from an earlier run is "up to date", not a
+    photo colorized now (the engine reports both as done)."""
+    if result.status == "done" and result.message.startswith(UP_TO_DATE):
+        return UP_TO_DATE
+    return result.status
 
 
 def format_eta(seconds: float) -> str:
@@ -78,6 +95,7 @@ class BatchDialog(QDialog):
         self._task: Task | None = None
         self._summary: BatchSummary | None = None
         self._rows: dict[Path, QTreeWidgetItem] = {}
+        self._outputs: dict[Path, Path] = {}  # source -> its colour version, for "Open result"
         self._started = 0.0
         self._worked = 0
         self._total = 0
@@ -135,6 +153,8 @@ class BatchDialog(QDialog):
         self.files.setRootIsDecorated(False)
         self.files.setAlternatingRowColors(True)
         self.files.setAccessibleName("Files in the batch")
+        self.files.itemDoubleClicked.connect(lambda item, _column: self.open_result(item))
+        self.files.itemSelectionChanged.connect(self._selection_changed)
         header = self.files.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -145,6 +165,14 @@ class BatchDialog(QDialog):
         self.open_button = QPushButton(action_icon("folder"), "Open destination")
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self.open_destination)
+        self.result_button = QPushButton("Open result")
+        self.result_button.setToolTip("Open the selected photo's colour version (or double-click its row)")
+        self.result_button.setEnabled(False)
+        self.result_button.clicked.connect(lambda: self.open_result())
+        self.retry_button = QPushButton("Retry failed only")
+        self.retry_button.setToolTip("Run the batch again on the photos that failed, and on nothing else")
+        self.retry_button.setEnabled(False)
+        self.retry_button.clicked.connect(self.retry_failed)
         self.start_button = QPushButton("Start")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start)
@@ -155,13 +183,14 @@ class BatchDialog(QDialog):
         close = QPushButton("Close")
         close.clicked.connect(self.close)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.result_button)
         buttons.addStretch(1)
-        for button in (self.start_button, self.cancel_button, close):
+        for button in (self.retry_button, self.start_button, self.cancel_button, close):
             buttons.addWidget(button)
         layout.addLayout(buttons)
 
     def _folder_row(self, form: QFormLayout, label: str, role: str, tip: str) -> QLineEdit:
-        edit = QLineEdit(self._settings.folder(role) if role == "batch-source" else "")
+        edit = QLineEdit(self._settings.saved_folder(role))
         edit.setAccessibleName(label)
         edit.setToolTip(tip)
         browse = QPushButton("Browse…")
@@ -184,6 +213,16 @@ class BatchDialog(QDialog):
         return self._task is not None
 
     def start(self) -> None:
+        self._start(None)
+
+    def retry_failed(self) -> None:
+        """Run again on the rows that failed only; the others keep their results and are not listed."""
+        results = self._summary.results if self._summary is not None else []
+        failed = frozenset(r.source for r in results if r.status == "failed")
+        if failed:
+            self._start(failed)
+
+    def _start(self, only: frozenset[Path] | None) -> None:
         source, dest = Path(self.source.text().strip()), Path(self.dest.text().strip())
         if not self.source.text().strip() or not source.is_dir():
             self._say("Choose an existing source folder.", error=True)
@@ -216,9 +255,13 @@ class BatchDialog(QDialog):
             self._device(),
             settings,
             self.subfolders.isChecked(),
+            only,
         )
         self.files.clear()
         self._rows.clear()
+        self._outputs.clear()
+        self.retry_button.setEnabled(False)
+        self.result_button.setEnabled(False)
         self._summary = None
         self.progress.setRange(0, 0)
         self.open_button.setEnabled(False)
@@ -227,7 +270,7 @@ class BatchDialog(QDialog):
         task.stage.connect(self._stage)
         task.result.connect(self._done)
         task.error.connect(self._failed)
-        task.cancelled.connect(lambda: self._say("Cancelled before any photo was colorized."))
+        task.cancelled.connect(self._cancelled_early)
         task.finished.connect(self._finished)
         self._task = task
         self.start_button.setEnabled(False)
@@ -240,6 +283,8 @@ class BatchDialog(QDialog):
             "Start over?",
             f"{dest} already holds results of an earlier batch. Without Resume, every photo is colorized "
             "again and files of the same name in the destination are replaced.\n\nStart over?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,  # Enter keeps the earlier results
         )
         return answer == QMessageBox.StandardButton.Yes
 
@@ -271,14 +316,18 @@ class BatchDialog(QDialog):
 
     def _show_result(self, result: FileResult, i: int, n: int) -> None:
         item = self._rows.get(result.source)
+        if result.output is not None and result.status != "failed":
+            self._outputs[result.source] = result.output
+        status = shown_status(result)
         if item is not None:
-            item.setText(1, result.status)
-            item.setForeground(1, QBrush(STATUS_COLOURS.get(result.status, QColor("black"))))
-            item.setText(2, result.message or (str(result.output) if result.output else ""))
-            item.setToolTip(2, result.message or str(result.output or ""))
+            details = gui_words(result.message) or (str(result.output) if result.output else "")
+            item.setText(1, status)
+            item.setForeground(1, QBrush(STATUS_COLOURS.get(status, QColor("black"))))
+            item.setText(2, details)
+            item.setToolTip(2, details)
             self.files.scrollToItem(item)
         self.progress.setValue(i + 1)
-        if result.status != "skipped":
+        if status not in ("skipped", UP_TO_DATE):  # the ETA counts photos that took the network's time
             self._worked += 1
         left = n - i - 1
         elapsed = time.monotonic() - self._started
@@ -286,11 +335,15 @@ class BatchDialog(QDialog):
         self._say(f"{i + 1} of {n} processed{eta}.")
 
     def _done(self, summary: BatchSummary) -> None:
-        counts = ", ".join(f"{summary.count(s)} {s}" for s in ("done", "skipped", "failed"))
+        shown = [shown_status(r) for r in summary.results]
+        counts = ", ".join(f"{shown.count(s)} {s}" for s in SHOWN_STATUSES if shown.count(s) or s == "done")
         if summary.cancelled:
             head = "Cancelled"
+            left = self._mark_unfinished("cancelled")
+            counts += f", {left} cancelled" if left else ""
         elif summary.stopped_reason:
-            head = f"Stopped: {summary.stopped_reason}"
+            head = f"Stopped: {gui_words(summary.stopped_reason)}"
+            self._mark_unfinished("not processed")
         else:
             head = "Finished"
         self._say(
@@ -299,9 +352,23 @@ class BatchDialog(QDialog):
         )
         self.open_button.setEnabled(True)
         self._summary = summary
+        self.retry_button.setEnabled(summary.count("failed") > 0)
 
     def _failed(self, text: str) -> None:
-        self._say(text, error=True)
+        self._say(gui_words(text), error=True)
+        self._mark_unfinished("not processed")
+
+    def _cancelled_early(self) -> None:
+        self._mark_unfinished("cancelled")
+        self._say("Cancelled before any photo was colorized.")
+
+    def _mark_unfinished(self, status: str) -> int:
+        """Rows still "waiting" when the batch ends say why they were not done; returns how many."""
+        rows = [item for item in self._rows.values() if item.text(1) == "waiting"]
+        for item in rows:
+            item.setText(1, status)
+            item.setForeground(1, QBrush(STATUS_COLOURS.get(status, QColor("black"))))
+        return len(rows)
 
     def _finished(self) -> None:
         self._task = None
@@ -321,13 +388,33 @@ class BatchDialog(QDialog):
                 return item.text(1), item.text(2)
         return None
 
+    def _selection_changed(self) -> None:
+        self.result_button.setEnabled(self._output_of(self.files.currentItem()) is not None)
+
+    def _output_of(self, item: QTreeWidgetItem | None) -> Path | None:
+        source = next((s for s, row in self._rows.items() if row is item), None)
+        output = self._outputs.get(source) if source is not None else None
+        return output if output is not None and output.is_file() else None
+
+    def open_result(self, item: QTreeWidgetItem | None = None) -> None:
+        """Open a row's colour version in the system's viewer; a row without one says why."""
+        output = self._output_of(item or self.files.currentItem())
+        if output is None:
+            self._say("This photo has no colour version to open (it failed, was skipped or is waiting).")
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(output)))
+
     def open_destination(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(self.dest.text()))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self._task is not None:
             answer = QMessageBox.question(
-                self, "Stop the batch?", "A batch is running. Stop it after the current photo and close?"
+                self,
+                "Stop the batch?",
+                "A batch is running. Stop it after the current photo and close?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,  # Enter lets the batch go on
             )
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()

@@ -32,7 +32,16 @@ class ModelCatalog:
         return MODELS[name].url is not None
 
     def download_size(self, name: str) -> int | None:
-        return MODELS[name].size
+        """Bytes to download: the registry's figure, else the network's tensors (a weights file is its
+        tensors plus a few kB), so that every model says what it costs before the user commits."""
+        spec = MODELS[name]
+        if spec.size is not None:
+            return spec.size
+        import torch
+
+        with torch.device("meta"):  # shapes only: no memory, no initialisation
+            network = spec.factory()
+        return sum(t.numel() * t.element_size() for t in network.state_dict().values())
 
     def download(self, name: str, progress: Progress, cancel: threading.Event) -> Path:
         """Raises Cancelled (not an error to show) when `cancel` stops it; the part file resumes later."""

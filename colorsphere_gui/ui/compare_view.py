@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetrics,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -70,6 +71,8 @@ class CompareView(QWidget):
         self._drag: str | None = None
         self._last_pos = QPointF()
         self._busy_text = ""
+        self._problem: tuple[str, str] | None = None  # (title, detail) of a photo that cannot be shown
+        self._opening = ""  # the name of the photo being read, shown until its pixels arrive
         self._update_description()
 
     # ----- content -----
@@ -77,7 +80,28 @@ class CompareView(QWidget):
         self._images = {BEFORE: {}, AFTER: {}}
         self._size = QSize()
         self._busy_text = ""
+        self._problem = None
+        self._opening = ""
         self.update()
+
+    def set_opening(self, name: str) -> None:
+        """A photo was chosen and is being read: say so, rather than invite a drop into an empty view."""
+        self._opening = name
+        self.update()
+
+    def set_problem(self, title: str, detail: str) -> None:
+        """The chosen photo cannot be shown: say so where the photo would be, not the drop invitation."""
+        self._problem = (title, detail)
+        self._busy_text = ""
+        self.setAccessibleDescription(f"{title}. {detail}")
+        self.update()
+
+    def problem(self) -> tuple[str, str] | None:
+        return self._problem
+
+    def shows_invitation(self) -> bool:
+        """True while the empty view invites a drop (no photo, and no photo that failed)."""
+        return not self.has_photo() and self._problem is None and not self._opening
 
     def set_photo(self, size: QSize, before_preview: QImage, before_full: QImage) -> None:
         """A new photo: zoom resets to fit and any previous 'after' is dropped."""
@@ -233,6 +257,12 @@ class CompareView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
         p.fillRect(self.rect(), BACKGROUND)
+        if self._problem is not None and not self.has_photo():
+            self._paint_problem(p, *self._problem)
+            return
+        if self._opening and not self.has_photo():
+            self._paint_problem(p, f"Opening {self._opening}…", "")
+            return
         if not self.has_photo():
             self._paint_empty(p)
             return
@@ -324,6 +354,24 @@ class CompareView(QWidget):
         p.setPen(FOREGROUND)
         p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
+    def _paint_problem(self, p: QPainter, title: str, detail: str) -> None:
+        area = QRectF(self.rect()).adjusted(32, 32, -32, -32)
+        heading = QFont(self.font())
+        heading.setPointSizeF(heading.pointSizeF() * 1.4)
+        heading.setBold(True)
+        p.setFont(heading)
+        p.setPen(FOREGROUND)
+        flags = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
+        top = area.center().y() - 60
+        p.drawText(QRectF(area.left(), top, area.width(), 60), flags | Qt.AlignmentFlag.AlignBottom, title)
+        p.setFont(self.font())
+        p.setPen(MUTED)
+        p.drawText(
+            QRectF(area.left(), top + 72, area.width(), area.bottom() - top - 72),
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+            detail,
+        )
+
     def _paint_empty(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         area = QRectF(self.rect()).adjusted(24, 24, -24, -24)
@@ -337,13 +385,16 @@ class CompareView(QWidget):
         title = QFont(self.font())
         title.setPointSizeF(title.pointSizeF() * 1.6)
         title.setBold(True)
+        heading = "Drop black-and-white photos or folders here"
+        while QFontMetrics(title).horizontalAdvance(heading) > area.width() - 24 and title.pointSizeF() > 9:
+            title.setPointSizeF(title.pointSizeF() - 0.5)  # a narrow window shrinks it, never cuts it
         p.setFont(title)
         p.setPen(FOREGROUND)
         text_top = icon_rect.bottom() + 16
         p.drawText(
             QRectF(area.left(), text_top, area.width(), 36),
             Qt.AlignmentFlag.AlignCenter,
-            "Drop black-and-white photos or folders here",
+            heading,
         )
         p.setFont(self.font())
         p.setPen(MUTED)

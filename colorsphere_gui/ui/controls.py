@@ -29,6 +29,9 @@ class DevicePanel(QGroupBox):
         layout = QVBoxLayout(self)
         self.combo = QComboBox()
         self.combo.setAccessibleName("Compute device")
+        # A long GPU name must not widen the side panel: the combo elides, its tooltip has it all.
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(12)
         for value, label in DEVICE_LABELS.items():
             self.combo.addItem(f"GPU ({gpu_name})" if value == "gpu" and gpu_name else label, value)
         if not gpu_name:
@@ -114,11 +117,11 @@ class PhotoPanel(QGroupBox):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setAccessibleName("Photo details")
         layout.addWidget(self.details)
-        self.compare_button = QPushButton("Compare with original…")
-        self.compare_button.setAccessibleName("Compare every model with the colour original")
+        self.compare_button = QPushButton("Compare models…")
+        self.compare_button.setAccessibleName("Compare every model with the right colours")
         self.compare_button.setToolTip(
-            "For a colour photo: turn it black and white, colorize it with each installed model and "
-            "score the results against the original (PSNR, MSE, SSIM)"
+            "Colorize with each installed model and score the results against the right colours: a "
+            "colour photo's own, or a colour reference you choose for a grey scan (PSNR, MSE, SSIM, ΔE)"
         )
         self.compare_button.setEnabled(False)
         layout.addWidget(self.compare_button)

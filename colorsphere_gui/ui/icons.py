@@ -30,6 +30,8 @@ _ACTIONS = {
     "folder": ("folder", SP.SP_DirIcon),
     "download": ("go-down", SP.SP_ArrowDown),
     "import": ("document-import", SP.SP_FileIcon),
+    "next": ("go-next", SP.SP_ArrowForward),
+    "previous": ("go-previous", SP.SP_ArrowBack),
 }
 
 

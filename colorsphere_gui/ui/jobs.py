@@ -11,18 +11,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PySide6.QtGui import QImage
 
 from colorsphere_gui.batch import BatchRunner, BatchSettings, BatchSummary, discover
+from colorsphere_gui.core.adjust import Adjustment
 from colorsphere_gui.core.color import grey_from_l
 from colorsphere_gui.core.errors import ColorSphereError
-from colorsphere_gui.core.metrics import mse, psnr, ssim
+from colorsphere_gui.core.metrics import delta_e, mse, psnr, ssim
 from colorsphere_gui.core.monochrome import classify_tone
 from colorsphere_gui.core.photo import SUPPORTED_EXTENSIONS, Photo, read_photo
 from colorsphere_gui.core.provenance import Provenance
 from colorsphere_gui.core.upsample import merge_to_rgb, resize_columns
-from colorsphere_gui.core.writer import MetadataWarning, write_photo
+from colorsphere_gui.core.writer import JPEG_QUALITY, MetadataWarning, write_photo
 from colorsphere_gui.engine import pixels8
 
 from .imaging import THUMB_SIDE, fitted_size, float_to_rgb8, shrink, to_qimage
@@ -93,13 +95,13 @@ def load_photo(path: Path, preview_side: int) -> LoadedPhoto:
     )
 
 
-def render(l_channel: np.ndarray, ab: np.ndarray, strength: float) -> QImage:
+def render(l_channel: np.ndarray, ab: np.ndarray, adjustment: Adjustment) -> QImage:
     """Rounded straight into 8 bits, as the batch writes them: what is shown is what is saved."""
     out = np.empty((*l_channel.shape, 3), np.uint8)
-    return to_qimage(merge_to_rgb(l_channel, ab, strength, out))
+    return to_qimage(adjustment.merge(l_channel, ab, out))
 
 
-def render_full(ctx: TaskContext, l_full: np.ndarray, ab: np.ndarray, strength: float) -> QImage:
+def render_full(ctx: TaskContext, l_full: np.ndarray, ab: np.ndarray, adjustment: Adjustment) -> QImage:
     """render() at full resolution in bands, with a Cancel check between bands.
 
     A 24-megapixel merge takes seconds; a new slider position must not wait for it. Resizing ab to the
@@ -108,6 +110,8 @@ def render_full(ctx: TaskContext, l_full: np.ndarray, ab: np.ndarray, strength: 
     float image, only the 8-bit result.
     """
     height, width = l_full.shape
+    ab = ab if adjustment.neutral else adjustment.apply(ab)
+    strength = adjustment.strength if adjustment.neutral else 1.0
     tall = np.ascontiguousarray(resize_columns(ab.transpose(1, 0, 2), height).transpose(1, 0, 2))
     out = np.empty((height, width, 3), np.uint8)
     for top in range(0, height, BAND_ROWS):
@@ -124,7 +128,7 @@ class DisplayRequest:
     path: Path
     model: str
     device: str
-    strength: float
+    adjustment: Adjustment
     preview_side: int
     loaded: LoadedPhoto | None = None
     ab: np.ndarray | None = None
@@ -150,30 +154,52 @@ def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
             prediction = colorizer.predict(loaded.photo)
             ab = prediction.ab
             ctx.emit("predicted", Colorized(req.model, ab, prediction.device))
-            ctx.emit("thumb", render(loaded.l_thumb, ab, req.strength))
+        ctx.emit("thumb", render(loaded.l_thumb, ab, req.adjustment))  # the strip follows every slider
         if loaded.has_preview:
             ctx.step("Preview")
-            ctx.emit("preview", render(loaded.l_preview, ab, req.strength))
+            ctx.emit("preview", render(loaded.l_preview, ab, req.adjustment))
         ctx.step("Full resolution")
-        ctx.emit("full", render_full(ctx, loaded.l_full, ab, req.strength))
+        ctx.emit("full", render_full(ctx, loaded.l_full, ab, req.adjustment))
 
     return run
 
 
-def predict_job(pool: ColorizerPool, path: Path, model: str, device: str, strength: float) -> Job:
+def predict_job(pool: ColorizerPool, path: Path, model: str, device: str, adjustment: Adjustment) -> Job:
     """Colorize a photo that is not on screen: only its ab and a thumbnail are kept."""
 
     def run(ctx: TaskContext) -> None:
         ctx.step(f"Reading {path.name}")
         photo = read_photo(path)
         l_thumb = shrink(photo.luminance(), fitted_size(*photo.size, THUMB_SIDE))
-        ctx.emit("thumb", to_qimage(float_to_rgb8(np.clip(l_thumb / 100.0, 0.0, 1.0))))
+        ctx.emit("scan_thumb", grey_thumb(l_thumb))
         ctx.step("Loading the model")
         colorizer = pool.get(model, device)
         ctx.step(f"Colorizing {path.name}")
         prediction = colorizer.predict(photo)
         ctx.emit("predicted", Colorized(model, prediction.ab, prediction.device))
-        ctx.emit("thumb", render(l_thumb, prediction.ab, strength))
+        ctx.emit("thumb", render(l_thumb, prediction.ab, adjustment))
+
+    return run
+
+
+def grey_thumb(l_thumb: np.ndarray) -> QImage:
+    return to_qimage(float_to_rgb8(np.clip(l_thumb / 100.0, 0.0, 1.0)))
+
+
+def scan_thumbs_job(photos: list[tuple[int, Path]]) -> Job:
+    """The scan's own thumbnail for each waiting photo, so that the strip shows every photo at once
+    instead of blank squares until each one's turn to colorize comes. A photo that cannot be read is
+    passed over here: its colorizing reports why."""
+
+    def run(ctx: TaskContext) -> None:
+        for entry_id, path in photos:
+            ctx.check()
+            try:
+                photo = read_photo(path)
+            except (ColorSphereError, OSError, MemoryError):
+                continue
+            l_thumb = shrink(photo.luminance(), fitted_size(*photo.size, THUMB_SIDE))
+            ctx.emit("scan_thumb", (entry_id, grey_thumb(l_thumb)))
 
     return run
 
@@ -190,15 +216,24 @@ class SaveItem:
     dest: Path
     ab: np.ndarray
     loaded: LoadedPhoto | None  # reused when the photo is on screen, else it is read again
+    adjustment: Adjustment = Adjustment()  # each photo's own strength, warmth and saturation
+    model: str | None = None  # the model that made `ab`, recorded in the file (core/provenance.py)
 
 
-def save_job(items: list[SaveItem], strength: float, model: str | None = None) -> Job:
+@dataclass(frozen=True)
+class WriteOptions:
+    """The export options the writer takes (the rest of the user's options decide names, not bytes)."""
+
+    jpeg_quality: int = JPEG_QUALITY
+    tiff_compression: str | None = None
+
+
+def save_job(items: list[SaveItem], options: WriteOptions = WriteOptions()) -> Job:
     """Writes each result through the archival writer; Cancel stops between files, never inside one.
 
     What the container cannot keep (16 bits in JPEG, alpha) comes back as "warning" stages. Each file
     records the model and strength it was made with (core/provenance.py).
     """
-    provenance = Provenance(model, strength)
 
     def run(ctx: TaskContext) -> list[Path]:
         written = []
@@ -209,13 +244,20 @@ def save_job(items: list[SaveItem], strength: float, model: str | None = None) -
             else:
                 photo = read_photo(item.source)
                 l_full = photo.luminance()
-            rgb = merge_to_rgb(l_full, item.ab, strength)
+            rgb = item.adjustment.merge(l_full, item.ab)
             ctx.check()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", MetadataWarning)
                 written.append(
                     write_photo(
-                        rgb, photo, item.dest, save_format(item.dest), overwrite=True, provenance=provenance
+                        rgb,
+                        photo,
+                        item.dest,
+                        save_format(item.dest),
+                        overwrite=True,
+                        jpeg_quality=options.jpeg_quality,
+                        tiff_compression=options.tiff_compression,
+                        provenance=Provenance(item.model, item.adjustment.strength),
                     )
                 )
             for warning in caught:
@@ -233,7 +275,14 @@ class Score:
     psnr: float = 0.0
     mse: float = 0.0
     ssim: float = 0.0
+    delta_e: float = 0.0  # mean CIE76 difference to the reference
     error: str = ""
+    result: QImage | None = None  # the model's colorization, at the dialog's size
+    difference: QImage | None = None  # its per-pixel difference to the reference, as a heat map
+
+
+COMPARE_SIDE = 480  # longest side of the images the compare dialog shows
+DELTA_E_SCALE = 50.0  # ΔE shown at full heat: a clearly different hue
 
 
 def greyscale(photo: Photo, l_full: np.ndarray) -> Photo:
@@ -243,49 +292,126 @@ def greyscale(photo: Photo, l_full: np.ndarray) -> Photo:
     return Photo(path=photo.path, pixels=pixels)
 
 
-def compare_job(pool: ColorizerPool, loaded: LoadedPhoto, models: list[tuple[str, str]], device: str) -> Job:
-    """Colorize the greyscaled photo with each model and score it against the colour original."""
+def read_reference(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """A colour photo of the same picture as the scan, as float RGB at the scan's size (w, h).
+
+    Refused when it has no colour or another shape: scores against it would mean nothing.
+    """
+    photo = read_photo(path)
+    if classify_tone(photo).kind == "grey":
+        raise ColorSphereError(f"{path.name} has no colour: choose a colour photo of the same picture")
+    (w, h), (rw, rh) = size, photo.size
+    if abs(rw / rh - w / h) > 0.03 * (w / h):
+        raise ColorSphereError(
+            f"{path.name} is {rw} × {rh} and the scan {w} × {h}: crop the reference to the same framing"
+        )
+    rgb = photo.to_float()
+    return rgb if (rw, rh) == (w, h) else cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def heat_map(difference: np.ndarray) -> np.ndarray:
+    """ΔE as an 8-bit colour map (black: same colour, yellow-white: ΔE 50 or more)."""
+    scaled = np.clip(difference * (255.0 / DELTA_E_SCALE), 0, 255).astype(np.uint8)
+    return cv2.cvtColor(cv2.applyColorMap(scaled, cv2.COLORMAP_INFERNO), cv2.COLOR_BGR2RGB)
+
+
+def compare_job(
+    pool: ColorizerPool,
+    loaded: LoadedPhoto,
+    models: list[tuple[str, str]],
+    device: str,
+    reference: Path | None = None,
+) -> Job:
+    """Colorize with each model and score the result against colour that is known to be right.
+
+    Without a reference the photo must be in colour: it is turned black and white and its own colours
+    are the answer. With one, the photo is a grey scan and the reference a colour photo of the same
+    picture (a print, an earlier colour copy). Stages: "reference" (its image), then one "score" per model.
+    """
 
     def run(ctx: TaskContext) -> None:
-        ctx.step("Converting to black and white", 0.0)
-        grey = greyscale(loaded.photo, loaded.l_full)
-        original = loaded.photo.to_float()
-        l_grey = grey.luminance()
+        w, h = loaded.photo.size
+        side = fitted_size(w, h, COMPARE_SIDE)
+        if reference is None:
+            ctx.step("Converting to black and white", 0.0)
+            scan = greyscale(loaded.photo, loaded.l_full)
+            truth = loaded.photo.to_float()
+        else:
+            ctx.step(f"Reading {reference.name}", 0.0)
+            scan = loaded.photo
+            truth = read_reference(reference, (w, h))
+        ctx.emit("reference", to_qimage(float_to_rgb8(shrink(truth, side))))
+        l_scan = scan.luminance()
         for i, (name, label) in enumerate(models):
             ctx.step(f"Colorizing with {label}", i / len(models))
             try:
-                ab = pool.create(name, device).predict(grey).ab
+                ab = pool.create(name, device).predict(scan).ab
             except ColorSphereError as exc:
                 ctx.emit("score", Score(name, label, error=str(exc)))
                 continue
-            rgb = merge_to_rgb(l_grey, ab)
+            rgb = merge_to_rgb(l_scan, ab)
+            difference = delta_e(rgb, truth)
             ctx.emit(
-                "score", Score(name, label, psnr(rgb, original), mse(rgb, original), ssim(rgb, original))
+                "score",
+                Score(
+                    name,
+                    label,
+                    psnr(rgb, truth),
+                    mse(rgb, truth),
+                    ssim(rgb, truth),
+                    float(difference.mean()),
+                    result=to_qimage(float_to_rgb8(shrink(rgb, side))),
+                    difference=to_qimage(heat_map(shrink(difference, side))),
+                ),
             )
 
     return run
 
 
-def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """Photos named or found (recursively) in folders, and the names that are not photos."""
-    photos: list[Path] = []
-    ignored: list[Path] = []
+@dataclass
+class Found:
+    """What opening some files and folders found."""
+
+    photos: list[Path]
+    ignored: list[Path]  # named, but not photos ColorSphere can open
+    results: list[Path]  # ColorSphere's own earlier results found in the folders: not opened again
+
+
+def is_earlier_result(path: Path, stems: set[str], name_suffixes: Iterable[str]) -> bool:
+    """`path` is a colour version saved beside its scan: its name is a scan's name plus a suffix
+    ("-colour") and that scan is in the same folder. Re-opening the folder must not colorize it again
+    (and Save All would then write "-colour-colour")."""
+    return any(s and path.stem.endswith(s) and path.stem[: -len(s)] in stems for s in name_suffixes)
+
+
+def expand_paths(paths: Iterable[Path], name_suffixes: Iterable[str] = ()) -> Found:
+    """Photos named or found (recursively) in folders; files named directly are always opened."""
+    found = Found([], [], [])
+    suffixes = tuple(name_suffixes)
     for path in paths:
         if path.is_dir():
-            photos.extend(
+            candidates = [
                 p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
-            )
+            ]
+            stems: dict[Path, set[str]] = {}
+            for p in candidates:
+                stems.setdefault(p.parent, set()).add(p.stem)
+            for p in candidates:
+                earlier = is_earlier_result(p, stems[p.parent], suffixes)
+                (found.results if earlier else found.photos).append(p)
         elif path.is_file() and path.suffix.lower() in SUPPORTED_EXTENSIONS:
-            photos.append(path)
+            found.photos.append(path)
         else:
-            ignored.append(path)
-    return photos, ignored
+            found.ignored.append(path)
+    return found
 
 
-def expand_job(paths: list[Path]) -> Job:
-    def run(ctx: TaskContext) -> tuple[list[Path], list[Path]]:
+def expand_job(paths: list[Path], name_suffixes: Iterable[str] = ()) -> Job:
+    suffixes = tuple(name_suffixes)
+
+    def run(ctx: TaskContext) -> Found:
         ctx.step("Looking for photos")
-        return expand_paths(paths)
+        return expand_paths(paths, suffixes)
 
     return run
 
@@ -310,6 +436,7 @@ class BatchRequest:
     device: str
     settings: BatchSettings
     subfolders: bool
+    only: frozenset[Path] | None = None  # "Retry failed only": these sources, nothing else
 
 
 def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
@@ -318,6 +445,8 @@ def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
     def run(ctx: TaskContext) -> BatchSummary:
         ctx.step("Looking for photos")
         jobs = discover([req.source], req.dest, recursive=req.subfolders)
+        if req.only is not None:
+            jobs = [job for job in jobs if job.source in req.only]
         ctx.emit("jobs", jobs)
         ctx.step("Loading the model")
         colorizer = pool.get(req.model, req.device)

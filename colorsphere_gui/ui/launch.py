@@ -15,6 +15,7 @@ from colorsphere_gui import __version__
 from .icons import app_icon
 from .main_window import MainWindow
 from .settings import APPLICATION, ORGANIZATION
+from .theme import apply_theme
 
 
 def make_application() -> QApplication:
@@ -30,6 +31,7 @@ def make_application() -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("colorsphere")
     app.setWindowIcon(app_icon())
+    apply_theme(app)
     return app
 
 

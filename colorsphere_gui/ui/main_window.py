@@ -9,6 +9,7 @@ the strip fills up with results without slowing down the photo being looked at.
 
 from __future__ import annotations
 
+import html
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QImage,
     QKeySequence,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,30 +42,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from colorsphere_gui.core.adjust import Adjustment
 from colorsphere_gui.core.photo import SUPPORTED_EXTENSIONS
 
 from .about import about_dialog, shortcuts_dialog
+from .adjust import AdjustPanel
 from .batch_dialog import BatchDialog
 from .catalog import ModelCatalog
 from .compare_dialog import CompareDialog
 from .compare_view import FULL, PREVIEW, SIDE, SPLIT, CompareView
 from .controls import DevicePanel, PhotoPanel, StrengthPanel
+from .export_options import DEFAULT_SUFFIX, ExportOptions, ExportOptionsDialog
+from .help import show_user_guide
 from .icons import action_icon, app_icon
 from .jobs import (
     Colorized,
     DisplayRequest,
+    Found,
     LoadedPhoto,
     SaveItem,
+    WriteOptions,
     display_job,
     expand_job,
     paste_job,
     predict_job,
     save_job,
+    scan_thumbs_job,
 )
 from .model_panel import ModelPanel
 from .notice import NoticeBar
 from .photos import PhotoEntry, PhotoStrip, State
-from .settings import MAX_RECENT, Settings
+from .settings import Settings
+from .status import WordStatusBar
+from .wording import breakable, gui_words
 from .workers import ColorizerFactory, ColorizerPool, Task, TaskTracker
 
 SAVE_FILTERS = {
@@ -74,6 +85,8 @@ SAVE_FILTERS = {
 SAVE_SUFFIXES = tuple(s for suffixes in SAVE_FILTERS.values() for s in suffixes)
 MIN_PREVIEW, MAX_PREVIEW = 1024, 3840
 SIDE_PANEL_WIDTH = 290
+SIDE_PANEL_MIN_WIDTH = 240  # a third of the smallest window; F9 hides it for the whole width
+MIN_WINDOW_WIDTH, MIN_WINDOW_HEIGHT = 760, 540
 
 
 class MainWindow(QMainWindow):
@@ -104,9 +117,9 @@ class MainWindow(QMainWindow):
         self._bg_task: Task | None = None
         self._bg_entry: PhotoEntry | None = None
         self._save_task: Task | None = None
-        self._paused = False
         self._closing = False
         self._quit_confirmed = False
+        self._quit_after_save = False  # "Save All" in the Quit prompt: quit once saving has finished
         self._temp_dir: Path | None = None
         self._paste_count = 0
         self._progress_message = ""
@@ -114,6 +127,10 @@ class MainWindow(QMainWindow):
         self._gpu = self.catalog.gpu_backend()
         self.batch_dialog: BatchDialog | None = None
         self.compare_dialog: CompareDialog | None = None
+        self.export = ExportOptions.load(self.settings)
+        self.export_dialog: ExportOptionsDialog | None = None
+        self.guide_window: QWidget | None = None
+        self._restoring = False  # panels are being set to a photo's own choices
 
         self.setWindowTitle("ColorSphere")
         self.setWindowIcon(app_icon())
@@ -132,11 +149,10 @@ class MainWindow(QMainWindow):
     def _build_body(self) -> None:
         self.notice = NoticeBar()
         self.view = CompareView()
-        self.view.zoom_changed.connect(
-            lambda pct: self.zoom_label.setText(f"{pct:.0f} %" if self.view.has_photo() else "")
-        )
+        self.view.zoom_changed.connect(self._show_zoom)
         self.strip = PhotoStrip()
         self.strip.photo_chosen.connect(self._chosen)
+        self.strip.remove_requested.connect(self._remove_by_id)
         self.strip.hide()  # until there is a photo: the empty view alone invites the drop
 
         left = QWidget()
@@ -150,10 +166,13 @@ class MainWindow(QMainWindow):
         self.model_panel.model_changed.connect(self._model_changed)
         self.model_panel.model_installed.connect(self._model_installed)
         self.model_panel.message.connect(self.show_notice)
+        self.model_panel.failed.connect(self._weights_failed)
         self.device_panel = DevicePanel(self.catalog.gpu_name() if self._gpu else "")
         self.device_panel.device_changed.connect(self._device_changed)
         self.strength_panel = StrengthPanel()
         self.strength_panel.strength_changed.connect(self._strength_changed)
+        self.adjust_panel = AdjustPanel()
+        self.adjust_panel.changed.connect(lambda: self._strength_changed(self.strength()))
         self.photo_panel = PhotoPanel()
         self.photo_panel.compare_button.clicked.connect(self.compare_with_original)
         batch = QPushButton(action_icon("batch"), "Batch restore a folder…")
@@ -163,7 +182,13 @@ class MainWindow(QMainWindow):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(6, 6, 6, 6)
-        for widget in (self.model_panel, self.device_panel, self.strength_panel, self.photo_panel):
+        for widget in (
+            self.model_panel,
+            self.device_panel,
+            self.strength_panel,
+            self.adjust_panel,
+            self.photo_panel,
+        ):
             side_layout.addWidget(widget)
         side_layout.addStretch(1)
         side_layout.addWidget(batch)
@@ -171,8 +196,10 @@ class MainWindow(QMainWindow):
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(SIDE_PANEL_WIDTH)
+        scroll.setMinimumWidth(SIDE_PANEL_MIN_WIDTH)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setAccessibleName("Side panel")
+        self.side_panel = scroll
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -180,7 +207,9 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setCollapsible(0, False)
+        self.splitter.setCollapsible(1, False)  # hidden with View > Side Panel (F9), not lost by a drag
         self.setCentralWidget(self.splitter)
+        self.setMinimumSize(MIN_WINDOW_WIDTH, MIN_WINDOW_HEIGHT)
 
     def _action(
         self,
@@ -206,7 +235,12 @@ class MainWindow(QMainWindow):
         )
         action.setStatusTip(tip)
         action.setCheckable(checkable)
-        action.triggered.connect(slot)
+        # triggered(bool) must not reach a slot's first optional parameter (zoom_actual's anchor):
+        # only checkable actions hand their state on.
+        if checkable:
+            action.triggered.connect(slot)
+        else:
+            action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)  # shortcuts work even when menus and toolbars are hidden
         return action
 
@@ -243,6 +277,21 @@ class MainWindow(QMainWindow):
             "batch",
             "Colorize a whole folder into another one",
         )
+        self.act_export_options = a(
+            "&Export Options…",
+            self.export_options,
+            None,
+            None,
+            "JPEG quality, TIFF compression, name suffix and the format of Save All",
+        )
+        self.act_remove = a(
+            "&Remove from List",
+            self.remove_current,
+            "Ctrl+W",
+            "cancel",
+            "Close this photo (the file itself is kept); asks first if its result is not saved",
+        )
+        self.act_remove.setShortcuts([QKeySequence("Ctrl+W"), QKeySequence(Qt.Key.Key_Delete)])
         self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         self.act_side = a(
@@ -271,6 +320,26 @@ class MainWindow(QMainWindow):
         )
         self.act_zoom_in = a("Zoom &In", lambda: self.view.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
         self.act_zoom_out = a("Zoom O&ut", lambda: self.view.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
+        # Page Down / Page Up as in digiKam and most viewers: window shortcuts, so they work wherever the
+        # focus is (the arrows belong to the divider once the photo has focus).
+        self.act_next = a(
+            "&Next Photo", lambda: self.step_photo(1), QKeySequence.StandardKey.MoveToNextPage, "next"
+        )
+        self.act_previous = a(
+            "&Previous Photo",
+            lambda: self.step_photo(-1),
+            QKeySequence.StandardKey.MoveToPreviousPage,
+            "previous",
+        )
+        self.act_panel = a(
+            "Side &Panel",
+            self._toggle_panel,
+            "F9",
+            None,
+            "Show or hide the panel of models and settings (more room for the photo)",
+            checkable=True,
+        )
+        self.act_panel.setChecked(True)
 
         self.act_recolorize = a(
             "&Recolorize", self.recolorize, "F5", "recolorize", "Run the model again on this photo"
@@ -278,16 +347,24 @@ class MainWindow(QMainWindow):
         self.act_cancel = a("&Cancel", self.cancel_work, "Esc", "cancel", "Stop after the current step")
         self.act_models = a("Choose &Model…", self._focus_models, "Ctrl+M", None, "Choose or install a model")
         self.act_compare = a(
-            "Compare with &Original…",
+            "&Compare Models…",
             self.compare_with_original,
             "Ctrl+K",
             None,
-            "Score each model against a colour photo",
+            "Score each model against the right colours: a colour photo's own, or a reference for a scan",
+        )
+        self.act_apply_all = a(
+            "Use These Settings for &All Photos",
+            self.apply_to_all,
+            "Ctrl+Shift+A",
+            None,
+            "Give every opened photo this photo's model, strength and adjustments",
         )
         self.act_about = a("&About ColorSphere", self.show_about, None, "info")
-        self.act_shortcuts = a(
-            "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents
+        self.act_guide = a(
+            "&User Guide", self.show_guide, QKeySequence.StandardKey.HelpContents, None, "Open the user guide"
         )
+        self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+/")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -298,7 +375,9 @@ class MainWindow(QMainWindow):
         file.addMenu(self.recent_menu)
         file.addAction(self.act_paste)
         file.addSeparator()
-        file.addActions([self.act_save, self.act_save_as, self.act_save_all])
+        file.addActions([self.act_save, self.act_save_as, self.act_save_all, self.act_export_options])
+        file.addSeparator()
+        file.addAction(self.act_remove)
         file.addSeparator()
         file.addAction(self.act_batch)
         file.addSeparator()
@@ -307,12 +386,16 @@ class MainWindow(QMainWindow):
         view.addActions([self.act_side, self.act_original])
         view.addSeparator()
         view.addActions([self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out])
+        view.addSeparator()
+        view.addActions([self.act_next, self.act_previous])
+        view.addSeparator()
+        view.addAction(self.act_panel)
         colorize = bar.addMenu("&Colorize")
         colorize.addActions([self.act_recolorize, self.act_cancel])
         colorize.addSeparator()
-        colorize.addActions([self.act_models, self.act_compare])
+        colorize.addActions([self.act_models, self.act_apply_all, self.act_compare])
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([self.act_shortcuts, self.act_about])
+        help_menu.addActions([self.act_guide, self.act_shortcuts, self.act_about])
 
     def _build_toolbar(self) -> None:
         tools = QToolBar("Main")
@@ -338,20 +421,31 @@ class MainWindow(QMainWindow):
         self.addToolBar(tools)
 
     def _build_status_bar(self) -> None:
-        status = self.statusBar()
+        status = WordStatusBar()
+        self.setStatusBar(status)
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(180)
+        self.progress.setMaximumWidth(120)  # the message beside it needs the room more
         self.progress.setTextVisible(False)
         self.progress.setAccessibleName("Progress")
         self.progress.hide()
+        # The zoom is named and kept away from the progress bar (the device sits between them), so
+        # that "89 %" is never read as how far the work has got.
         self.zoom_label = QLabel("")
         self.zoom_label.setAccessibleName("Zoom")
+        self.zoom_label.setToolTip("Zoom: 100 % shows one photo pixel per screen pixel (Ctrl+1)")
         self.device_label = QLabel("")
         self.device_label.setAccessibleName("Device in use")
-        status.addPermanentWidget(self.progress)
+        self.overall = QLabel("")
+        self.overall.setAccessibleName("Photos colorized")
+        self.overall.setToolTip("How many of the opened photos have their colour result")
+        status.addPermanentWidget(self.overall)
         status.addPermanentWidget(self.zoom_label)
         status.addPermanentWidget(self.device_label)
+        status.addPermanentWidget(self.progress)
         status.showMessage("Drop photos or folders to begin.")
+
+    def _show_zoom(self, percent: float) -> None:
+        self.zoom_label.setText(f"Zoom {percent:.0f} %" if self.view.has_photo() else "")
 
     # ================================================================ settings
     def _restore_settings(self) -> None:
@@ -393,6 +487,10 @@ class MainWindow(QMainWindow):
     def strength(self) -> float:
         return self.strength_panel.strength()
 
+    def adjustment(self) -> Adjustment:
+        """The side panel's strength, warmth and saturation: what the current photo is shown with."""
+        return Adjustment(self.strength(), *self.adjust_panel.values())
+
     def _preview_side(self) -> int:
         screen = self.screen()
         size = screen.size() * screen.devicePixelRatio()
@@ -401,8 +499,12 @@ class MainWindow(QMainWindow):
     # ================================================================ opening
     def open_paths(self, paths: list[Path | str]) -> None:
         """Open files and folders (searched recursively); the first photo is shown and colorized."""
-        task = Task("Looking for photos", expand_job([Path(p) for p in paths]))
-        task.result.connect(lambda found: self._add_files(*found))
+        paths = [Path(p) for p in paths]
+        for folder in reversed([p for p in paths if p.is_dir()]):
+            self.settings.add_recent(folder)  # folders are listed in Open Recent; files once they open
+        suffixes = {self.export.suffix, DEFAULT_SUFFIX}
+        task = Task("Looking for photos", expand_job(paths, suffixes))
+        task.result.connect(self._add_files)
         task.error.connect(self.show_notice)
         self.tracker.start(task)
 
@@ -449,15 +551,22 @@ class MainWindow(QMainWindow):
         task.error.connect(self.show_notice)
         self.tracker.start(task)
 
-    def _add_files(self, files: list[Path], ignored: list[Path]) -> None:
+    def _add_files(self, found: Found) -> None:
+        files, ignored = found.photos, found.ignored
         if ignored:
             names = ", ".join(p.name for p in ignored[:3]) + ("…" if len(ignored) > 3 else "")
             self.show_notice(
                 f"{len(ignored)} item(s) are not photos ColorSphere can open and were left out: {names}",
                 "warning",
             )
+        elif found.results:
+            self.show_notice(
+                f"{len(found.results)} colour version(s) saved earlier by ColorSphere (such as "
+                f"{found.results[0].name}) were not opened again; open them with File > Open to see them.",
+                "info",
+            )
         if not files:
-            if not ignored:
+            if not ignored and not found.results:
                 self.show_notice("No photos were found there.", "info")
             return
         known = {e.path.resolve(): e for e in self.entries}
@@ -467,21 +576,20 @@ class MainWindow(QMainWindow):
                 entry = PhotoEntry(path, path.name)
                 known[path.resolve()] = entry
                 fresh.append(entry)
-        for path in reversed(files[:MAX_RECENT]):
-            self.settings.add_recent(path)
         first = known[files[0].resolve()]
         self._add_entries(fresh, first)
 
     def _add_entries(self, fresh: list[PhotoEntry], first: PhotoEntry | None = None) -> None:
         for entry in fresh:
+            entry.model, entry.adjustment = self.model(), self.adjustment()
             self.entries.append(entry)
-            self.strip.add(entry, self.model())
+            self.strip.add(entry, entry.model)
         self.strip.setVisible(bool(self.entries))
-        self._paused = False
         self.photos_added.emit([e.id for e in fresh])
         target = first or (fresh[0] if fresh else None)
         if target is not None:
             self.show_entry(target)
+        self._load_scan_thumbs([e for e in fresh if e is not target])
         self._update_actions()
 
     def entry(self, entry_id: int) -> PhotoEntry | None:
@@ -497,14 +605,18 @@ class MainWindow(QMainWindow):
             self.current = entry
             self.loaded = None
             self.view.clear()
-            self.photo_panel.details.setText(entry.name)
+            self.view.set_opening(breakable(entry.name))
+            self._show_zoom(0.0)  # no zoom to show until this photo is on screen
+            self.photo_panel.details.setText(breakable(entry.name))
             self.photo_panel.compare_button.setEnabled(False)
             self.setWindowTitle(f"{entry.name} — ColorSphere")
+            self._restore_look(entry)
         self.strip.select(entry.id)
         self.view.setFocus()
         if self._bg_task is not None and self._bg_entry is entry:
             self._bg_task.cancel()  # the display lane takes this photo over
         self._request_display()
+        self._update_actions()
 
     # ================================================================ display lane
     def _request_display(self) -> None:
@@ -521,17 +633,21 @@ class MainWindow(QMainWindow):
         entry, model = self.current, self.model()
         if entry is None:
             return
+        entry.model = model
         ab = entry.results.get(model)
         loaded = self.loaded if self._loaded_entry is entry else None
         colorize = (
-            ab is None and self.model_panel.is_ready() and not self._paused and model not in entry.errors
+            ab is None
+            and self.model_panel.is_ready()
+            and model not in entry.cancelled
+            and model not in entry.errors
         )
         if ab is None and not colorize:
             self._show_why_not_colorized(entry, model)
             if loaded is not None:
                 return  # the photo is on screen and there is nothing to run
         req = DisplayRequest(
-            entry.path, model, self.device(), self.strength(), self._preview_side(), loaded, ab, colorize
+            entry.path, model, self.device(), entry.adjustment, self._preview_side(), loaded, ab, colorize
         )
         task = Task(f"Colorizing {entry.name}", display_job(self.pool, req))
         task.stage.connect(lambda kind, payload: self._display_stage(entry, req, kind, payload))
@@ -550,21 +666,24 @@ class MainWindow(QMainWindow):
     def _display_stage(self, entry: PhotoEntry, req: DisplayRequest, kind: str, payload: object) -> None:
         on_screen = entry is self.current and req.model == self.model()
         if kind == "loaded" and isinstance(payload, LoadedPhoto):
-            if entry.thumb is None:
-                entry.thumb = payload.before_thumb
-                self.strip.refresh(entry, self.model())
+            if entry.scan_thumb is None:
+                entry.scan_thumb = payload.before_thumb
+                self.strip.refresh(entry, entry.model)
+            if not entry.temporary:
+                self.settings.add_recent(entry.path)  # only photos that did open: never a failed one
             if entry is self.current:
                 self.loaded, self._loaded_entry = payload, entry
                 self.view.set_photo(QSize(*payload.photo.size), payload.before_preview, payload.before_full)
-                self.photo_panel.details.setText(f"<b>{entry.name}</b><br>{payload.describe()}")
-                self.photo_panel.compare_button.setEnabled(payload.is_colour)
+                name = breakable(html.escape(entry.name))
+                self.photo_panel.details.setText(f"<b>{name}</b><br>{payload.describe()}")
+                self.photo_panel.compare_button.setEnabled(True)
                 self._update_actions()
                 self.photo_shown.emit(entry.id)
-        elif kind == "predicted" and not self._paused:  # after Cancel, a late result is dropped
+        elif kind == "predicted" and req.model not in entry.cancelled:  # a late result after Esc is dropped
             self._store(entry, payload)  # type: ignore[arg-type]
-        elif kind == "thumb" and not self._paused:
-            entry.thumb = payload  # type: ignore[assignment]
-            self.strip.refresh(entry, self.model())
+        elif kind == "thumb" and req.model not in entry.cancelled:
+            entry.thumb, entry.thumb_model = payload, req.model  # type: ignore[assignment]
+            self.strip.refresh(entry, entry.model)
         elif kind in (PREVIEW, FULL) and on_screen:
             self.view.set_after(payload, kind)  # type: ignore[arg-type]
             if kind == FULL:
@@ -581,29 +700,35 @@ class MainWindow(QMainWindow):
         entry.devices[result.model] = result.device
         entry.errors.pop(result.model, None)
         entry.working = False
-        self.strip.refresh(entry, self.model())
+        self.strip.refresh(entry, entry.model)
         self._show_device(result.device)
         self._update_actions()
 
     def _failed(self, entry: PhotoEntry, model: str, text: str) -> None:
         entry.errors[model] = text
         entry.working = False
-        self.strip.refresh(entry, self.model())
-        if entry is self.current:
+        self.strip.refresh(entry, entry.model)
+        if entry is self.current and not self.view.has_photo():  # it could not even be read
+            detail = breakable(gui_words(text))
+            self.view.set_problem(f"{breakable(entry.name)} cannot be opened", detail)
+            name = breakable(html.escape(entry.name))
+            self.photo_panel.details.setText(f"<b>{name}</b><br>Cannot be opened.")
+            self.show_notice(text)
+        elif entry is self.current:
             self.view.set_busy_text("Could not colorize this photo: see the message above")
             self.show_notice(text)
         else:
             self.statusBar().showMessage(f"{entry.name} failed (hover its thumbnail for the reason).", 10000)
 
     def _display_cancelled(self, entry: PhotoEntry) -> None:
-        if self._paused:
+        if entry.model in entry.cancelled and entry is self.current:
             self.view.set_busy_text("Cancelled · press F5 to colorize")
-            self.statusBar().showMessage("Cancelled.", 5000)
+            self.statusBar().showMessage(f"{entry.name}: cancelled.", 5000)
 
     def _display_finished(self, entry: PhotoEntry) -> None:
         self._display_task = None
         entry.working = False
-        self.strip.refresh(entry, self.model())
+        self.strip.refresh(entry, entry.model)
         if self._display_wanted and not self._closing:
             self._start_display()
         else:
@@ -620,40 +745,55 @@ class MainWindow(QMainWindow):
             self.view.set_busy_text("Cancelled · press F5 to colorize")
         self.view.clear_after()
 
-    def _missing_model_notice(self, model: str) -> None:
+    def _weight_actions(self, model: str) -> tuple[tuple[str, Callable[[], None]], ...]:
         actions: list[tuple[str, Callable[[], None]]] = []
         if self.catalog.can_download(model):
             actions.append(("Download", self.model_panel.download))
         actions.append(("Import file…", self.model_panel.import_file))
+        return tuple(actions)
+
+    def _missing_model_notice(self, model: str) -> None:
         self.show_notice(
             f"The model {self._model_label(model)} is not installed: download it or import its "
             "weights file to colorize.",
             "warning",
-            tuple(actions),
+            self._weight_actions(model),
         )
+
+    def _weights_failed(self, text: str) -> None:
+        """A failed download or import keeps both ways to get the model right where the problem shows."""
+        self.show_notice(text, "error", self._weight_actions(self.model()))
 
     # ================================================================ background lane
     def _pump_background(self) -> None:
         """Colorize the next waiting photo while nothing on screen needs the CPU."""
         if (
-            self._paused
-            or self._closing
+            self._closing
             or self._bg_task is not None
             or self._display_task is not None
             or not self.model_panel.is_ready()
         ):
             return
-        model = self.model()
+        installed = {name for name, _ in self.model_panel.installed_models()}
         entry = next(
-            (e for e in self.entries if e is not self.current and e.state(model) is State.WAITING), None
+            (
+                e
+                for e in self.entries
+                if e is not self.current
+                and e.model in installed
+                and e.state(e.model) is State.WAITING
+                and e.model not in e.cancelled
+            ),
+            None,
         )
         if entry is None:
             return
+        model = entry.model
         task = Task(
             f"Colorizing {entry.name}",
-            predict_job(self.pool, entry.path, model, self.device(), self.strength()),
+            predict_job(self.pool, entry.path, model, self.device(), entry.adjustment),
         )
-        task.stage.connect(lambda kind, payload: self._background_stage(entry, kind, payload))
+        task.stage.connect(lambda kind, payload: self._background_stage(entry, model, kind, payload))
         task.error.connect(lambda text: self._failed(entry, model, text))
         task.finished.connect(lambda: self._background_finished(entry))
         self._bg_task, self._bg_entry = task, entry
@@ -661,19 +801,38 @@ class MainWindow(QMainWindow):
         self.strip.refresh(entry, model)
         self.tracker.start(task)
 
-    def _background_stage(self, entry: PhotoEntry, kind: str, payload: object) -> None:
-        if self._paused:
+    def _background_stage(self, entry: PhotoEntry, model: str, kind: str, payload: object) -> None:
+        if model in entry.cancelled:
             return
         if kind == "predicted":
             self._store(entry, payload)  # type: ignore[arg-type]
-        elif kind == "thumb":
-            entry.thumb = payload  # type: ignore[assignment]
-            self.strip.refresh(entry, self.model())
+        elif kind in ("thumb", "scan_thumb"):
+            if kind == "thumb":
+                entry.thumb, entry.thumb_model = payload, model  # type: ignore[assignment]
+            else:
+                entry.scan_thumb = payload  # type: ignore[assignment]
+            self.strip.refresh(entry, entry.model)
+
+    def _load_scan_thumbs(self, entries: list[PhotoEntry]) -> None:
+        """Every photo in the strip shows its scan from the start, read beside the colorizing."""
+        waiting = [(e.id, e.path) for e in entries if e.scan_thumb is None]
+        if not waiting or self._closing:
+            return
+        task = Task("Reading thumbnails", scan_thumbs_job(waiting))
+        task.stage.connect(self._scan_thumb)
+        self.tracker.start(task)
+
+    def _scan_thumb(self, kind: str, payload: object) -> None:
+        entry_id, image = payload  # type: ignore[misc]
+        entry = self.entry(entry_id)
+        if entry is not None and entry.scan_thumb is None:
+            entry.scan_thumb = image
+            self.strip.refresh(entry, entry.model)
 
     def _background_finished(self, entry: PhotoEntry) -> None:
         self._bg_task, self._bg_entry = None, None
         entry.working = False
-        self.strip.refresh(entry, self.model())
+        self.strip.refresh(entry, entry.model)
         self._pump_background()
         self._update_actions()
 
@@ -683,14 +842,14 @@ class MainWindow(QMainWindow):
         return self.model_panel.combo.itemText(index).split("  (")[0] if index >= 0 else name
 
     def _model_changed(self, name: str) -> None:
+        if self._restoring:
+            return
         self.settings.model = name
         self.notice.dismiss()
         self.view.clear_after()
-        for entry in self.entries:
-            self.strip.refresh(entry, name)
-        if self._bg_task is not None:
-            self._bg_task.cancel()
-        self._paused = False
+        if self.current is not None:  # the model is the current photo's own; the others keep theirs
+            self.current.model = name
+            self.strip.refresh(self.current, name)
         self._request_display()
         self._update_actions()
 
@@ -703,8 +862,7 @@ class MainWindow(QMainWindow):
         self._show_device()
         for entry in self.entries:  # a failure may have been the device's: let it be tried again
             entry.errors.clear()
-            self.strip.refresh(entry, self.model())
-        self._paused = False
+            self.strip.refresh(entry, entry.model)
         self._request_display()
 
     def _show_device(self, running: str | None = None) -> None:
@@ -716,6 +874,10 @@ class MainWindow(QMainWindow):
             self.device_label.setText(self.device_panel.indicator.text().rstrip("."))
 
     def _strength_changed(self, _strength: float) -> None:
+        if self._restoring:
+            return
+        if self.current is not None:
+            self.current.adjustment = self.adjustment()
         if self.current is not None and self.model() in self.current.results:
             self._request_display()  # re-render from the stored prediction; the network is not re-run
         self._update_actions()
@@ -736,11 +898,29 @@ class MainWindow(QMainWindow):
     def _toggle_original(self, on: bool) -> None:
         self.view.set_show_original(on)
 
+    def _toggle_panel(self, on: bool) -> None:
+        self.side_panel.setVisible(on)
+
+    def step_photo(self, step: int) -> None:
+        """Show the next (step 1) or previous (-1) photo of the strip, stopping at either end."""
+        if self.current is None or self.current not in self.entries:
+            return
+        index = self.entries.index(self.current) + step
+        if 0 <= index < len(self.entries):
+            self.show_entry(self.entries[index])
+
     # ================================================================ cancel, recolorize
     def cancel_work(self) -> None:
-        """Stop colorizing and saving after the current step; nothing half-done is kept."""
-        self._paused = True
+        """Esc: stop what is running now after its current step; nothing half-done is kept.
+
+        Only the photos being colorized at that moment are left alone (until F5); the other waiting
+        photos still colorize, as the user asked for them.
+        """
         self._display_wanted = False
+        if self._display_task is not None and self.current is not None and self.current.working:
+            self.current.cancelled.add(self.current.model)
+        if self._bg_task is not None and self._bg_entry is not None:
+            self._bg_entry.cancelled.add(self._bg_entry.model)
         for task in (self._display_task, self._bg_task, self._save_task):
             if task is not None:
                 task.cancel()
@@ -753,17 +933,25 @@ class MainWindow(QMainWindow):
             return
         entry.results.pop(self.model(), None)
         entry.errors.pop(self.model(), None)
-        self._paused = False
+        entry.cancelled.discard(self.model())
         self.view.clear_after()
         self._request_display()
 
     # ================================================================ saving
     def _default_name(self, entry: PhotoEntry, suffix: str | None = None) -> str:
+        """'scan-colour.png' for scan.tif; a photo that already carries the suffix does not get it twice
+        (never '-colour-colour'), and a name that would be the photo itself gets '-2'."""
         source_suffix = entry.path.suffix.lower()
         if suffix is None:
             suffix = source_suffix if source_suffix in SAVE_SUFFIXES else ".png"
         stem = entry.name if entry.temporary else entry.path.stem
-        return f"{stem}-colour{suffix}"
+        tag = self.export.suffix
+        if tag and stem.endswith(tag):
+            stem = stem[: -len(tag)]
+        name = f"{stem}{tag}{suffix}"
+        if not entry.temporary and entry.path.name.lower() == name.lower():
+            name = f"{stem}{tag}-2{suffix}"
+        return name
 
     def _save_folder(self, entry: PhotoEntry) -> str:
         """The last folder saved into, else the photo's own folder (never a temp folder)."""
@@ -786,26 +974,28 @@ class MainWindow(QMainWindow):
         if entry is None or self.model() not in entry.results:
             return
         start = Path(self._save_folder(entry)) / self._default_name(entry)
-        selected = next(f for f, suffixes in SAVE_FILTERS.items() if start.suffix in suffixes)
-        name, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Save colorized photo",
-            str(start),
-            ";;".join(SAVE_FILTERS),
-            selected,
-            QFileDialog.Option.DontConfirmOverwrite,
-        )
-        if not name:
-            return
-        dest = Path(name)
-        if dest.suffix.lower() not in SAVE_SUFFIXES:
-            dest = dest.with_name(dest.name + SAVE_FILTERS.get(chosen, (".png",))[0])
-        if self._is_source(dest) is not None:
+        while True:  # refusing an original's name asks again, as a save dialog that stays open
+            selected = next(f for f, suffixes in SAVE_FILTERS.items() if start.suffix in suffixes)
+            name, chosen = QFileDialog.getSaveFileName(
+                self,
+                "Save colorized photo",
+                str(start),
+                ";;".join(SAVE_FILTERS),
+                selected,
+                QFileDialog.Option.DontConfirmOverwrite,
+            )
+            if not name:
+                return
+            dest = Path(name)
+            if dest.suffix.lower() not in SAVE_SUFFIXES:
+                dest = dest.with_name(dest.name + SAVE_FILTERS.get(chosen, (".png",))[0])
+            if self._is_source(dest) is None:
+                break
             self.show_notice(
                 f"{dest.name} is an original: ColorSphere never overwrites originals. Choose another name.",
                 "warning",
             )
-            return
+            start = dest.parent / self._default_name(entry, dest.suffix.lower())
         if (
             dest.exists()
             and dest != entry.saved_to
@@ -818,7 +1008,7 @@ class MainWindow(QMainWindow):
         self._start_save([(entry, dest)])
 
     def save_all(self) -> None:
-        done = [e for e in self.entries if self.model() in e.results]
+        done = [e for e in self.entries if e.model in e.results]
         if not done:
             return
         folder = QFileDialog.getExistingDirectory(
@@ -826,8 +1016,14 @@ class MainWindow(QMainWindow):
         )
         if not folder:
             return
+        try:  # a folder typed into the dialog that is not there yet is made, as the user asked
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.show_notice(f"Cannot create the folder {folder} ({exc.strerror}); choose another folder.")
+            return
         self.settings.set_folder("save", folder)
-        pairs = [(e, Path(folder) / self._default_name(e)) for e in done]
+        fmt = self.export.save_all_format
+        pairs = [(e, Path(folder) / self._default_name(e, fmt)) for e in done]
         originals = [d for _, d in pairs if self._is_source(d) is not None]
         pairs = [(e, d) for e, d in pairs if self._is_source(d) is None]
         if originals:
@@ -846,22 +1042,30 @@ class MainWindow(QMainWindow):
     def _start_save(self, pairs: list[tuple[PhotoEntry, Path]]) -> None:
         if self._save_task is not None or not pairs:
             return
-        model, strength = self.model(), self.strength()
         items = [
-            SaveItem(e.path, dest, e.results[model], self.loaded if e is self._loaded_entry else None)
+            SaveItem(
+                e.path,
+                dest,
+                e.results[e.model],
+                self.loaded if e is self._loaded_entry else None,
+                e.adjustment,
+                e.model,
+            )
             for e, dest in pairs
         ]
         by_dest = {dest: e for e, dest in pairs}
+        keys = {e.id: (e.model, e.adjustment) for e, _ in pairs}  # as saved, whatever changes meanwhile
 
         def saved(kind: str, payload: object) -> None:
             if kind == "saved":
                 entry = by_dest.get(payload) or by_dest.get(Path(str(payload)))  # type: ignore[arg-type]
                 if entry is not None:
-                    entry.saved_to, entry.saved_key = Path(str(payload)), (model, strength)
+                    entry.saved_to, entry.saved_key = Path(str(payload)), keys[entry.id]
             elif kind == "warning":
                 self.show_notice(str(payload), "warning")
 
-        task = Task("Saving", save_job(items, strength, model))
+        options = WriteOptions(self.export.jpeg_quality, self.export.tiff_compression)
+        task = Task("Saving", save_job(items, options))
         task.stage.connect(saved)
         task.progress.connect(self._progress)
         task.result.connect(self._saved)
@@ -887,6 +1091,92 @@ class MainWindow(QMainWindow):
         if self._written:  # announced once saving is possible again
             self.saved.emit(self._written)
             self._written = []
+        if self._quit_after_save:
+            self._quit_after_save = False
+            if not any(e.unsaved() for e in self.entries):
+                QTimer.singleShot(0, self.close)
+
+    # ================================================================ per-photo choices, removing
+    def _restore_look(self, entry: PhotoEntry) -> None:
+        """Set the side panel to the photo's own model and adjustment, without re-rendering per slider."""
+        self._restoring = True
+        try:
+            if entry.model:
+                self.model_panel.set_current(entry.model)
+            self.strength_panel.slider.setValue(round(entry.adjustment.strength * 100))
+            self.adjust_panel.set_values(entry.adjustment.warmth, entry.adjustment.saturation)
+        finally:
+            self._restoring = False
+
+    def apply_to_all(self) -> None:
+        """Lightroom's "sync settings": every opened photo takes this photo's model and adjustment."""
+        entry = self.current
+        if entry is None:
+            return
+        for other in self.entries:
+            other.model, other.adjustment = entry.model, entry.adjustment
+            self.strip.refresh(other, other.model)
+        self.statusBar().showMessage(
+            f"All {len(self.entries)} photos now use {self._model_label(entry.model)} at "
+            f"{entry.adjustment.strength:.0%} strength.",
+            8000,
+        )
+        self._pump_background()
+        self._update_actions()
+
+    def remove_current(self) -> None:
+        if self.current is not None:
+            self.remove_entry(self.current)
+
+    def _remove_by_id(self, entry_id: int) -> None:
+        entry = self.entry(entry_id)
+        if entry is not None:
+            self.remove_entry(entry)
+
+    def remove_entry(self, entry: PhotoEntry) -> bool:
+        """Take a photo off the strip (its file stays); an unsaved result goes only if the user agrees."""
+        if entry.unsaved() and not self._confirm(
+            "Remove photo?",
+            f"The colorized version of {entry.name} is not saved.\n\nRemove the photo from the list and "
+            "discard its colorized version?",
+        ):
+            return False
+        if entry is self._bg_entry and self._bg_task is not None:
+            self._bg_task.cancel()
+        index = self.entries.index(entry)
+        self.entries.remove(entry)
+        self.strip.remove(entry.id)
+        if entry is self._loaded_entry:
+            self.loaded, self._loaded_entry = None, None
+        if entry is self.current:
+            self.current = None
+            self._display_wanted = False
+            if self._display_task is not None:
+                self._display_task.cancel()
+            if self.entries:
+                self.show_entry(self.entries[min(index, len(self.entries) - 1)])
+            else:
+                self.view.clear()
+                self.strip.hide()
+                self.photo_panel.details.setText("No photo")
+                self.photo_panel.compare_button.setEnabled(False)
+                self.setWindowTitle("ColorSphere")
+        if entry.temporary:
+            entry.path.unlink(missing_ok=True)
+        self.statusBar().showMessage(f"Removed {entry.name} from the list (the file itself is kept).", 5000)
+        self._update_actions()
+        return True
+
+    def export_options(self) -> None:
+        dialog = ExportOptionsDialog(self.export, self)
+        self.export_dialog = dialog
+        if dialog.exec() == ExportOptionsDialog.DialogCode.Accepted:
+            self.export = dialog.options()
+            self.export.store(self.settings)
+        self.export_dialog = None
+
+    def show_guide(self) -> None:
+        self.guide_window = show_user_guide(self)
 
     # ================================================================ dialogs
     def open_batch(self) -> None:
@@ -911,7 +1201,7 @@ class MainWindow(QMainWindow):
         self.batch_dialog.activateWindow()
 
     def compare_with_original(self) -> None:
-        if self.loaded is None or self.current is None or not self.loaded.is_colour:
+        if self.loaded is None or self.current is None:
             return
         models = self.model_panel.installed_models()
         if not models:
@@ -936,13 +1226,17 @@ class MainWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
+        self.recent_menu.setToolTipsVisible(True)
         recent = [Path(p) for p in self.settings.recent_files() if Path(p).exists()]
         for path in recent:
-            action = self.recent_menu.addAction(path.name)
+            folder = path.is_dir()
+            action = self.recent_menu.addAction(
+                action_icon("folder" if folder else "open"), f"{path.name}{' (folder)' if folder else ''}"
+            )
             action.setToolTip(str(path))
             action.triggered.connect(lambda _=False, p=path: self.open_paths([p]))
         if not recent:
-            self.recent_menu.addAction("No recent photos").setEnabled(False)
+            self.recent_menu.addAction("No recent photos or folders").setEnabled(False)
         self.recent_menu.addSeparator()
         self.recent_menu.addAction("Clear List", self.settings.clear_recent)
 
@@ -977,16 +1271,31 @@ class MainWindow(QMainWindow):
         self.act_save.setEnabled(has_result and self._save_task is None)
         self.act_save_as.setEnabled(has_result and self._save_task is None)
         self.act_save_all.setEnabled(
-            any(model in e.results for e in self.entries) and self._save_task is None
+            any(e.model in e.results for e in self.entries) and self._save_task is None
         )
+        self.act_remove.setEnabled(entry is not None)
+        self.act_apply_all.setEnabled(len(self.entries) > 1)
+        done = sum(e.model in e.results for e in self.entries)
+        self.overall.setText(f"{done} of {len(self.entries)} colorized" if self.entries else "")
         self.act_recolorize.setEnabled(entry is not None and self.model_panel.is_ready())
         self.act_cancel.setEnabled(
             any(t is not None for t in (self._display_task, self._bg_task, self._save_task))
         )
-        self.act_compare.setEnabled(self.loaded is not None and self.loaded.is_colour)
+        self.act_compare.setEnabled(self.loaded is not None)
+        shown = self.view.has_photo()  # nothing to fit, zoom or compare before a photo is on screen
+        for action in (self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out, self.act_side):
+            action.setEnabled(shown)
+        self.act_original.setEnabled(shown)
+        self.hold_button.setEnabled(shown)
+        position = self.entries.index(entry) if entry in self.entries else -1
+        self.act_next.setEnabled(0 <= position < len(self.entries) - 1)
+        self.act_previous.setEnabled(position > 0)
 
     def _confirm(self, title: str, text: str) -> bool:
-        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+        """Yes/No with No as the default: Enter, pressed out of habit, must never replace or discard."""
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        answer = QMessageBox.question(self, title, text, buttons, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     # ================================================================ drag and drop, closing
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
@@ -1002,6 +1311,14 @@ class MainWindow(QMainWindow):
         elif mime.hasImage():
             self.paste_image(QImage(mime.imageData()))
         event.acceptProposedAction()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """In a narrow window the side panel gives way first: at most a third of the width."""
+        super().resizeEvent(event)
+        photo, side = self.splitter.sizes()
+        third = max(SIDE_PANEL_MIN_WIDTH, (photo + side) // 3)
+        if side > third:
+            self.splitter.setSizes([photo + side - third, third])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self._quit_confirmed:
@@ -1023,8 +1340,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _agree_to_quit(self) -> bool:
-        model, strength = self.model(), self.strength()
-        unsaved = [e for e in self.entries if e.unsaved(model, strength)]
+        unsaved = [e for e in self.entries if e.unsaved()]
         reasons = []
         if self.tracker.busy():
             reasons.append(f"ColorSphere is still working ({', '.join(sorted(set(self.tracker.labels())))}).")
@@ -1035,4 +1351,19 @@ class MainWindow(QMainWindow):
             )
         if not reasons:
             return True
-        return self._confirm("Quit ColorSphere?", "\n".join(reasons) + "\n\nStop and quit anyway?")
+        if not unsaved:
+            return self._confirm("Quit ColorSphere?", "\n".join(reasons) + "\n\nStop and quit anyway?")
+        box = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self,
+            "Quit ColorSphere?",
+            "\n".join(reasons) + "\n\nSave All saves them into a folder of your choice and then quits; "
+            "Discard quits without saving them.",
+            box.SaveAll | box.Discard | box.Cancel,
+            box.Cancel,  # Enter keeps the work
+        )
+        if answer == box.SaveAll:
+            self.save_all()
+            self._quit_after_save = self._save_task is not None
+            return False
+        return answer == box.Discard

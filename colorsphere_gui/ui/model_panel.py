@@ -26,6 +26,7 @@ from .about import model_info_dialog
 from .catalog import ModelCatalog, short_name
 from .icons import action_icon
 from .settings import Settings
+from .wording import gui_words
 from .workers import Task, TaskContext, TaskTracker
 
 PROGRESS_INTERVAL_S = 0.1
@@ -39,6 +40,7 @@ class ModelPanel(QGroupBox):
     model_changed = Signal(str)  # the selection changed (the model may still be missing)
     model_installed = Signal(str)  # weights of this model just arrived
     message = Signal(str, str)  # text, level: for the window's notice bar
+    failed = Signal(str)  # a download or import failed: the window offers both ways again
 
     def __init__(
         self, catalog: ModelCatalog, tracker: TaskTracker, settings: Settings, parent: QWidget | None = None
@@ -52,6 +54,8 @@ class ModelPanel(QGroupBox):
 
         self.combo = QComboBox()
         self.combo.setAccessibleName("Model")
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(12)
         self.combo.setToolTip("The network that chooses the colours (Ctrl+M opens this list)")
         self.combo.currentIndexChanged.connect(self._selected)
         layout.addWidget(self.combo, 0, 0, 1, 2)
@@ -128,12 +132,12 @@ class ModelPanel(QGroupBox):
         status = self.catalog.status(name)
         busy = self._task is not None
         if status.installed:
-            self.status.setText(f"Ready · {status.licence}")
+            self.status.setText(f"Ready · {gui_words(status.licence)}")
         elif busy:
             self.status.setText("Getting the weights…")
         else:
             size = self.catalog.download_size(name)
-            download = f"Download ({_megabytes(size)})" if size else "Download"
+            download = f"Download (about {size / 1e6:.0f} MB)" if size else "Download"
             where = f"{download} or import" if self.catalog.can_download(name) else "Import"
             self.status.setText(f"<b>Not installed.</b> {where} its weights file to use it.")
         self.download_button.setVisible(not status.installed and self.catalog.can_download(name))
@@ -200,7 +204,7 @@ class ModelPanel(QGroupBox):
         self.cancel_button.setEnabled(True)
         task.stage.connect(self._stage)
         task.result.connect(self._installed)
-        task.error.connect(lambda text: self.message.emit(text, "error"))
+        task.error.connect(self.failed.emit)
         task.cancelled.connect(lambda: self.message.emit(cancelled_text, "info"))
         task.finished.connect(self._finished)
         self._tracker.start(task)

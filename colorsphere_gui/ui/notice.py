@@ -12,6 +12,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from .wording import breakable, gui_words
+
 STYLES = {
     "error": "background:#fbe3e1; color:#5c1a14; border:1px solid #e3a39c;",
     "warning": "background:#fff3d6; color:#5a4300; border:1px solid #e6c66f;",
@@ -46,12 +48,14 @@ class NoticeBar(QFrame):
     def show_message(
         self, text: str, level: str = "error", actions: tuple[tuple[str, Callable[[], None]], ...] = ()
     ) -> None:
+        text = gui_words(text)
         showing = not self.isHidden()
         repeated = showing and text == self._latest
         self._earlier = self._earlier + (0 if repeated else 1) if showing else 0
         self._latest = text
-        more = f"  ({self._earlier} earlier)" if self._earlier else ""
-        self._text.setText(text + more)
+        plural = "s" if self._earlier > 1 else ""
+        more = f"\n({self._earlier} earlier message{plural} replaced by this one)" if self._earlier else ""
+        self._text.setText(breakable(text) + more)
         self.setStyleSheet(f"#notice {{{STYLES[level]} border-radius:4px;}} QLabel {{border:none;}}")
         while self._actions.count():
             widget = self._actions.takeAt(0).widget()
@@ -65,7 +69,16 @@ class NoticeBar(QFrame):
         self.show()
 
     def text(self) -> str:
-        return self._text.text()
+        """What the bar says, as read (without the invisible break points)."""
+        return self._text.text().replace("\u200b", "")
+
+    def buttons(self) -> list[str]:
+        """The labels of the buttons the bar offers now."""
+        return [
+            w.text()
+            for i in range(self._actions.count())
+            if isinstance(w := self._actions.itemAt(i).widget(), QPushButton)
+        ]
 
     def dismiss(self) -> None:
         self._earlier = 0

@@ -13,15 +13,20 @@ from enum import Enum
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QStyledItemDelegate,
     QStyleOptionViewItem,
 )
+
+from colorsphere_gui.core.adjust import Adjustment
+
+from .wording import gui_words
 
 ICON_SIDE = 96
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -55,10 +60,16 @@ class PhotoEntry:
     results: dict[str, np.ndarray] = field(default_factory=dict)  # model -> ab at the network's size
     devices: dict[str, str] = field(default_factory=dict)  # model -> what ran it
     errors: dict[str, str] = field(default_factory=dict)  # model -> why it failed
-    thumb: QImage | None = None
+    thumb: QImage | None = None  # the colour result's thumbnail, of model `thumb_model`
+    thumb_model: str = ""
+    scan_thumb: QImage | None = None  # the scan's own: shown until this photo's model has a result
     working: bool = False
+    cancelled: set[str] = field(default_factory=set)  # models whose run the user stopped (Esc): not redone
     saved_to: Path | None = None
-    saved_key: tuple[str, float] | None = None  # (model, strength) of the saved file
+    saved_key: tuple[str, Adjustment] | None = None  # (model, adjustment) of the saved file
+    # The photo's own choices, as in Lightroom's per-photo develop settings: switching photos restores them.
+    model: str = ""
+    adjustment: Adjustment = field(default_factory=Adjustment)
 
     def state(self, model: str) -> State:
         if model in self.results:
@@ -67,8 +78,9 @@ class PhotoEntry:
             return State.FAILED
         return State.WORKING if self.working else State.WAITING
 
-    def unsaved(self, model: str, strength: float) -> bool:
-        return model in self.results and self.saved_key != (model, strength)
+    def unsaved(self) -> bool:
+        """A result of the photo's own model and adjustment that no file holds yet."""
+        return self.model in self.results and self.saved_key != (self.model, self.adjustment)
 
 
 class _BadgeDelegate(QStyledItemDelegate):
@@ -103,6 +115,7 @@ class PhotoStrip(QListWidget):
     """Horizontal thumbnails; choosing one shows that photo."""
 
     photo_chosen = Signal(int)  # entry id
+    remove_requested = Signal(int)  # entry id: "Remove from list" in the thumbnail's context menu
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -127,6 +140,8 @@ class PhotoStrip(QListWidget):
         )
         self._items: dict[int, QListWidgetItem] = {}  # entry id -> item: a strip may hold thousands
         self.currentItemChanged.connect(self._chosen)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
 
     def add(self, entry: PhotoEntry, model: str) -> None:
         item = QListWidgetItem(entry.name)
@@ -135,6 +150,24 @@ class PhotoStrip(QListWidget):
         self._items[entry.id] = item
         self.refresh(entry, model)
 
+    def remove(self, entry_id: int) -> None:
+        item = self._items.pop(entry_id, None)
+        if item is not None:
+            self.blockSignals(True)  # the window chooses the next photo itself
+            self.takeItem(self.row(item))
+            self.blockSignals(False)
+
+    def context_menu_for(self, entry_id: int) -> QMenu:
+        """The thumbnail's menu; built apart from showing it, so that tests can trigger its actions."""
+        menu = QMenu(self)
+        menu.addAction("Remove from List", lambda: self.remove_requested.emit(entry_id))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.itemAt(pos)
+        if item is not None:
+            self.context_menu_for(int(item.data(ENTRY_ROLE))).exec(self.viewport().mapToGlobal(pos))
+
     def item_of(self, entry_id: int) -> QListWidgetItem | None:
         return self._items.get(entry_id)
 
@@ -142,7 +175,19 @@ class PhotoStrip(QListWidget):
         item = self.item_of(entry_id)
         if item is not None and item is not self.currentItem():
             self.setCurrentItem(item)
+            self._keep_in_view()
+
+    def _keep_in_view(self) -> None:
+        """Scroll to the current photo on the layout as it is now: items just added or a new width
+        are laid out lazily, and scrolling on the old layout leaves the bar and the thumbnails apart."""
+        item = self.currentItem()
+        if item is not None:
+            self.executeDelayedItemsLayout()
             self.scrollToItem(item)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._keep_in_view()  # a narrower window must not leave the current photo out of sight
 
     def refresh(self, entry: PhotoEntry, model: str) -> None:
         item = self.item_of(entry.id)
@@ -150,8 +195,11 @@ class PhotoStrip(QListWidget):
             return
         state = entry.state(model)
         item.setData(STATE_ROLE, state)
-        item.setIcon(self._icon(entry.thumb))
-        detail = entry.errors.get(model, "") if state is State.FAILED else state.value
+        coloured = state is State.DONE and entry.thumb_model == model  # never another model's colours
+        item.setIcon(self._icon(entry.thumb if coloured else entry.scan_thumb))
+        detail = gui_words(entry.errors.get(model, "")) if state is State.FAILED else state.value
+        if state is State.WAITING and model in entry.cancelled:
+            detail = "cancelled: press F5 to colorize"
         item.setToolTip(f"{entry.path if not entry.temporary else entry.name}\n{detail}")
         item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{entry.name}, {state.value}")
 

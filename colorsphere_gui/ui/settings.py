@@ -58,6 +58,11 @@ class Settings:
             return folder
         return str(fallback or Path.home())
 
+    def saved_folder(self, role: str) -> str:
+        """The folder last chosen for `role`, even one that does not exist yet (a batch destination is
+        created by the batch); "" when none was ever chosen."""
+        return self._str(f"folders/{role}")
+
     def set_folder(self, role: str, folder: Path | str) -> None:
         self.store.setValue(f"folders/{role}", str(folder))
 

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from .fakes import FakeCatalog, Network  # noqa: E402
 
+REAL_QUESTION = QMessageBox.question  # taken before any test stands in for it: for tests that press Enter
+
 
 @dataclass
 class Questions:

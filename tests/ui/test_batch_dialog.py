@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from colorsphere_gui.batch import REPORT_NAME
 
+from .conftest import REAL_QUESTION
 from .fakes import colour_image, grey_image
 
 WAIT_MS = 20000
@@ -46,7 +48,9 @@ def test_batch_restores_a_folder_lists_a_corrupt_file_as_failed_and_resumes(wind
     runs = len(network.calls)
     start(dialog, qtbot)  # resume: what is already done is not colorized again
     assert len(network.calls) == runs
+    assert dialog.row_status("a.png")[0] == "up to date"
     assert "up to date" in dialog.row_status("a.png")[1]
+    assert "2 up to date" in dialog.eta.text() and "0 done" in dialog.eta.text()
 
 
 def test_batch_without_subfolders_stays_at_the_top(window, qtbot, tmp_path):
@@ -83,5 +87,66 @@ def test_batch_cancel_stops_after_the_current_photo_without_partial_files(window
         p.name for p in dest.iterdir() if not p.name.startswith(("colorsphere-", ".colorsphere"))
     )
     assert written == ["a.png"], "only the photo in progress is finished; no half-written file is left"
-    assert dialog.row_status("b.png")[0] == "waiting"
+    assert dialog.row_status("b.png")[0] == "cancelled"
+    assert dialog.row_status("c.png")[0] == "cancelled"
     assert "Cancelled" in dialog.eta.text()
+
+
+def test_batch_dialog_remembers_its_destination(window, qtbot, tmp_path):
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    src.mkdir()
+    grey_image(src / "a.png")
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+    start(dialog, qtbot)
+    dialog.close()
+    window.open_batch()
+    again = window.batch_dialog
+    assert again is not dialog
+    assert again.source.text() == str(src) and again.dest.text() == str(dest)
+
+
+def test_batch_rows_speak_the_windows_words(window, qtbot, tmp_path):
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    src.mkdir()
+    grey_image(src / "a.png")
+    dest.mkdir()
+    grey_image(dest / "a.png")  # someone else's file where the result would go
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+    start(dialog, qtbot)
+    status, details = dialog.row_status("a.png")
+    assert status == "failed" and "already exists" in details
+    assert "--" not in details and "choose another destination" in details
+
+
+def test_enter_on_start_over_keeps_the_earlier_results(window, qtbot, network, tmp_path, monkeypatch):
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    src.mkdir()
+    grey_image(src / "a.png")
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+    start(dialog, qtbot)
+    runs = len(network.calls)
+    monkeypatch.setattr(QMessageBox, "question", REAL_QUESTION)
+    dialog.resume.setChecked(False)
+    asked: list[str] = []
+
+    def press_enter() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            asked.append(box.windowTitle())
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+        else:
+            QTimer.singleShot(20, press_enter)
+
+    QTimer.singleShot(20, press_enter)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert asked == ["Start over?"]
+    assert not dialog.running() and len(network.calls) == runs, "Enter did not start over"

@@ -169,9 +169,10 @@ def test_save_refuses_the_source_and_asks_before_replacing_another_file(
     source = grey_image(tmp_path / "scan.png")
     open_and_colorize(window, qtbot, source)
     original = source.read_bytes()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(source), "PNG (*.png)"))
+    answers = [(str(source), "PNG (*.png)"), ("", "")]  # refused, then the user cancels the dialog
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: answers.pop(0))
     window.act_save_as.trigger()
-    assert "never overwrites originals" in window.notice.text()
+    assert "never overwrites originals" in window.notice.text() and not answers
     assert source.read_bytes() == original
 
     other = tmp_path / "keep.png"
@@ -241,11 +242,13 @@ def test_closing_while_working_asks_then_stops_the_worker_cleanly(
     assert not window.tracker.busy()
 
 
-def test_settings_persist_in_the_given_store(window, qtbot, qsettings, network, catalog, tmp_path):
+def test_settings_persist_in_the_given_store(window, qtbot, qsettings, network, catalog, tmp_path, questions):
     from colorsphere_gui.ui.main_window import MainWindow
 
     window.device_panel.set_choice("cpu")
+    open_and_colorize(window, qtbot, grey_image(tmp_path / "scan.png"))  # Side by Side needs a photo
     window.act_side.trigger()
+    questions.answer = QMessageBox.StandardButton.Discard  # quit without saving the result
     window.close()
     again = MainWindow(
         settings=QSettings(qsettings.fileName(), QSettings.Format.IniFormat),
