@@ -40,6 +40,9 @@ def run_gui(paths: list[str]) -> int:
     app = make_application()
     window = MainWindow()
     window.show()
+    # Take the keyboard at once, also on a desktop (or a bare X server) that does not focus new windows.
+    window.raise_()
+    window.activateWindow()
     if paths:
         window.open_paths(paths)
     code = app.exec()

@@ -21,9 +21,11 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QImage,
     QKeySequence,
     QResizeEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -210,6 +212,7 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(1, False)  # hidden with View > Side Panel (F9), not lost by a drag
         self.setCentralWidget(self.splitter)
         self.setMinimumSize(MIN_WINDOW_WIDTH, MIN_WINDOW_HEIGHT)
+        self._shown_once = False
 
     def _action(
         self,
@@ -452,6 +455,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.geometry("geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 820)
+        self._fit_on_screen()
         splitter = self.settings.geometry("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
@@ -466,6 +470,21 @@ class MainWindow(QMainWindow):
             self.settings.compare_mode if self.settings.compare_mode in (SIDE, SPLIT) else SPLIT
         )
         self._show_device()
+
+    def _fit_on_screen(self) -> None:
+        """Keep the whole window, status bar included, on the screen: a first start on a 1280 x 800
+        laptop, or a size saved on a larger monitor, must not hide the bottom of the window."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders, if any
+        width = max(self.minimumWidth(), min(self.width(), room.width() - frame.width()))
+        height = max(self.minimumHeight(), min(self.height(), room.height() - frame.height()))
+        self.resize(width, height)
+        left = min(max(self.x(), room.left()), room.right() + 1 - width - frame.width())
+        top = min(max(self.y(), room.top()), room.bottom() + 1 - height - frame.height())
+        self.move(max(left, room.left()), max(top, room.top()))
 
     def _save_settings(self) -> None:
         self.settings.set_geometry("geometry", self.saveGeometry())
@@ -1311,6 +1330,14 @@ class MainWindow(QMainWindow):
         elif mime.hasImage():
             self.paste_image(QImage(mime.imageData()))
         event.acceptProposedAction()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Fit again once shown: only then are the window manager's title bar and borders known."""
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self._fit_on_screen()
+            QTimer.singleShot(0, self._fit_on_screen)  # a window manager may add its frame a moment later
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         """In a narrow window the side panel gives way first: at most a third of the width."""

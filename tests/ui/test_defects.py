@@ -542,3 +542,28 @@ def test_the_strip_keeps_the_current_photo_in_view_and_its_scrollbar_in_step(win
         assert in_view, f"the current photo {shown} is in view at {width} px"
         assert strip.horizontalScrollBar().value() == strip.horizontalOffset()
     qtbot.waitUntil(lambda: all_done(window), timeout=WAIT_MS)
+
+
+
+def test_the_window_fits_on_the_screen_on_first_start_and_after_a_larger_monitor(
+    qtbot, qsettings, network, catalog
+):
+    """The default size (and a size saved on a bigger monitor) is cut to the screen's free area, so the
+    status bar and the batch button are never below the bottom of a small laptop screen."""
+    from colorsphere_gui.ui.main_window import MainWindow
+
+    def start() -> MainWindow:
+        win = MainWindow(settings=qsettings, colorizer_factory=network.factory, catalog=catalog)
+        qtbot.addWidget(win)
+        win.show()
+        return win
+
+    first = start()
+    room = first.screen().availableGeometry()
+    assert room.width() < 1280 or room.height() < 820, "the test needs a screen smaller than the default"
+    assert room.contains(first.frameGeometry()), (room, first.frameGeometry())
+    first.resize(room.width() + 600, room.height() + 400)
+    first.move(room.right() - 50, room.bottom() - 50)
+    first.close()  # saves its geometry
+    again = start()
+    assert room.contains(again.frameGeometry()), (room, again.frameGeometry())
