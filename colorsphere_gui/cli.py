@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -112,16 +113,24 @@ def build_parser() -> argparse.ArgumentParser:
 @contextlib.contextmanager
 def _stop_on_signals(cancel: threading.Event) -> Iterator[None]:
     """Ctrl-C and SIGTERM ask the batch to stop after the photos in progress; pressing again only says
-    so again. Cutting a write or the network short would gain a second and risk a partial file."""
+    so again. Cutting a write or the network short would gain a second and risk a partial file.
+
+    The handler only sets the event and writes its line with one os.write: Python runs it between any
+    two bytecodes of the main thread, and a second Ctrl-C can arrive inside the first handler, so going
+    through tqdm (a lock made, and multiprocessing imported, on first use) could nest an import in
+    itself and die with a traceback."""
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""  # over a live progress bar
 
     def stop(signum: int, frame: object) -> None:
         again = cancel.is_set()
         cancel.set()
-        _say(
+        line = (
             "still stopping: finishing the photos in progress"
             if again
             else "stopping after the photos in progress; finished files are kept"
         )
+        with contextlib.suppress(OSError, ValueError):
+            os.write(sys.stderr.fileno(), f"{clear}{line}\n".encode())
 
     if threading.current_thread() is not threading.main_thread():
         yield

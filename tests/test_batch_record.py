@@ -339,6 +339,26 @@ def test_sigterm_or_repeated_ctrl_c_mid_write_stop_cleanly_with_status_130(
     assert run(src, "-o", out) == 0 and len(rows(out)) == 3
 
 
+def test_stop_handler_writes_without_tqdm_so_a_ctrl_c_inside_it_cannot_nest_an_import(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The fault walk's Ctrl-C x3 during start-up: the first handler went through tqdm.write, whose first
+    use imports multiprocessing; the next Ctrl-C, handled inside that import, died in importlib."""
+    import threading
+
+    def no_tqdm(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a signal handler must not take tqdm's lock or import")
+
+    monkeypatch.setattr(cli.tqdm, "write", no_tqdm)
+    cancel = threading.Event()
+    with cli._stop_on_signals(cancel):
+        for _ in range(3):
+            signal.raise_signal(signal.SIGINT)
+    assert cancel.is_set()
+    err = capfd.readouterr().err
+    assert err.count("stopping after the photos in progress") == 1 and err.count("still stopping") == 2
+
+
 def _make_read_only(folder: Path) -> None:
     """chmod for a user; for root, who writes through permissions, the immutable attribute."""
     if os.geteuid() != 0:
