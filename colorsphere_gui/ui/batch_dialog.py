@@ -42,6 +42,17 @@ from .workers import ColorizerPool, Task, TaskTracker
 
 FORMATS = {"Same as each photo": None, "PNG": "png", "JPEG": "jpg", "TIFF": "tiff"}
 STATUS_COLOURS = {"done": QColor("#2e9d55"), "skipped": QColor("#8a8f98"), "failed": QColor("#d0443a")}
+# The batch engine's hints name the command line's options; the dialog names its own controls instead.
+GUI_WORDS = {
+    "use --include-colour to recolorize": "untick “Skip photos that are already in colour” to recolorize",
+    "move it away or use --overwrite": "move it away or choose another destination",
+}
+
+
+def in_gui_words(message: str) -> str:
+    for cli_words, gui_words in GUI_WORDS.items():
+        message = message.replace(cli_words, gui_words)
+    return message
 
 
 def format_eta(seconds: float) -> str:
@@ -78,6 +89,7 @@ class BatchDialog(QDialog):
         self._task: Task | None = None
         self._summary: BatchSummary | None = None
         self._rows: dict[Path, QTreeWidgetItem] = {}
+        self._notes: list[str] = []  # what the batch said besides the files (a damaged record, a link)
         self._started = 0.0
         self._worked = 0
         self._total = 0
@@ -219,6 +231,7 @@ class BatchDialog(QDialog):
         )
         self.files.clear()
         self._rows.clear()
+        self._notes.clear()
         self._summary = None
         self.progress.setRange(0, 0)
         self.open_button.setEnabled(False)
@@ -265,6 +278,9 @@ class BatchDialog(QDialog):
             self._say(
                 f"{self._total} photos to process." if jobs else "No photos found in the source folder."
             )
+        elif kind == "note":
+            self._notes.append(str(payload))
+            self._say(str(payload))
         elif kind == "result":
             result, i, n = payload  # type: ignore[misc]
             self._show_result(result, i, n)
@@ -274,8 +290,9 @@ class BatchDialog(QDialog):
         if item is not None:
             item.setText(1, result.status)
             item.setForeground(1, QBrush(STATUS_COLOURS.get(result.status, QColor("black"))))
-            item.setText(2, result.message or (str(result.output) if result.output else ""))
-            item.setToolTip(2, result.message or str(result.output or ""))
+            details = in_gui_words(result.message) or (str(result.output) if result.output else "")
+            item.setText(2, details)
+            item.setToolTip(2, details)
             self.files.scrollToItem(item)
         self.progress.setValue(i + 1)
         if result.status != "skipped":
@@ -293,8 +310,9 @@ class BatchDialog(QDialog):
             head = f"Stopped: {summary.stopped_reason}"
         else:
             head = "Finished"
+        notes = "".join(f"\n{note}" for note in self._notes)
         self._say(
-            f"{head}: {counts}. The report is {Path(self.dest.text()) / REPORT_NAME}.",
+            f"{head}: {counts}. The report is {Path(self.dest.text()) / REPORT_NAME}.{notes}",
             error=bool(summary.count("failed") or summary.stopped_reason),
         )
         self.open_button.setEnabled(True)

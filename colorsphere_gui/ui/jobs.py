@@ -316,8 +316,11 @@ def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
     """The CLI's batch engine, with per-file results forwarded as stages ("jobs", then "result")."""
 
     def run(ctx: TaskContext) -> BatchSummary:
+        def note(text: str) -> None:  # an unreadable folder, a damaged record: shown in the dialog
+            ctx.emit("note", text)
+
         ctx.step("Looking for photos")
-        jobs = discover([req.source], req.dest, recursive=req.subfolders)
+        jobs = discover([req.source], req.dest, recursive=req.subfolders, note=note)
         ctx.emit("jobs", jobs)
         ctx.step("Loading the model")
         colorizer = pool.get(req.model, req.device)
@@ -327,6 +330,7 @@ def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
             req.settings,
             on_result=lambda result, i, n: ctx.emit("result", (result, i, n)),
             cancel=ctx.cancel_event,
+            note=note,
         )
         return runner.run(jobs, req.dest)
 
