@@ -42,6 +42,7 @@ EXIF_SOFTWARE = 0x0131
 _PART = re.compile(r"^\..+\.[0-9a-f]{12}\.part(\.[A-Za-z0-9]+)?$")
 _LEGACY_PARTS = (f".{LEGACY_MANIFEST_NAME}.part", ".colorsphere-report.csv.part")
 _PROBE = ".colorsphere-probe-"
+WAITING = "not reached yet: the batch stopped before this photo; run the same batch again to go on"
 
 
 class SetupError(ColorSphereError):
@@ -152,6 +153,7 @@ class BatchJob:
         record = self.record
         self.tasks = naming.plan(self.jobs, out, self.settings.fmt, record.name_for, record.claimed_by_other)
         record.remember_names([(t.key, t.base, t.output_rel) for t in self.tasks])
+        record.add_waiting([t.key for t in self.tasks], WAITING)
         self._clean_parts()
 
     def close(self) -> None:

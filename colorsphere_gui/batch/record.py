@@ -7,7 +7,8 @@ relative to the output folder, as the exact bytes of the name (a file name that 
 stored and compared as it is, and only escaped when shown).
 
 Tables:
-  sources  one row per source ever seen here: its latest status, message, content hash, settings
+  sources  one row per source ever seen here: its latest status (done, skipped, failed, or waiting when
+           no run has reached it yet), message, content hash, settings
   outputs  one row per file ColorSphere finished here: which source and settings made it, its size
            and modification time (so that a file changed since is not taken for ours)
   pending  an output about to be renamed into place: recorded before the rename, so that after a
@@ -240,9 +241,6 @@ class Record:
                 yield SourceRow(_s(r[0]), _s(r[1]), r[2], r[3], r[4] or "", r[5] or "", r[6])
             last = rows[-1][0]
 
-    def is_empty(self) -> bool:
-        return not (self._one("SELECT 1 FROM sources LIMIT 1") or self._one("SELECT 1 FROM outputs LIMIT 1"))
-
     # ----- changes: one transaction each -----
     def remember_names(self, names: list[tuple[str, str, str]]) -> None:
         """(source key, base name, output name) for every planned source."""
@@ -250,6 +248,16 @@ class Record:
             db.executemany(
                 "INSERT OR REPLACE INTO names(source_key, base, output, folded) VALUES (?,?,?,?)",
                 [(_b(k), _b(b), _b(o), _b(o.casefold())) for k, b, o in names],
+            )
+
+    def add_waiting(self, keys: list[str], message: str) -> None:
+        """A row for each source not seen here before, so that a batch stopped before reaching it
+        (Ctrl-C, a full disk, a kill) still lists it in the report; known sources keep their rows."""
+        updated = now()
+        with self._txn() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO sources VALUES (?,NULL,'waiting',?,'','',?)",
+                [(_b(k), message, updated) for k in keys],
             )
 
     def set_pending(self, entry: OutputEntry, tmp: str) -> None:
