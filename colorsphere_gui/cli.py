@@ -15,12 +15,16 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from colorsphere_gui import __version__
 from colorsphere_gui.core.errors import ColorSphereError
 from colorsphere_gui.models.registry import DEFAULT_MODEL, MODELS
+
+if TYPE_CHECKING:  # the batch is imported only when a command needs it
+    from colorsphere_gui.batch import BatchSummary
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 COMMANDS = ("colorize", "models", "evaluate")
@@ -190,14 +194,19 @@ def cmd_colorize(args: argparse.Namespace) -> int:
 
     cancel = threading.Event()
     runner = BatchRunner(OnDemand(make_colorizer).colorize, settings, on_result, cancel, note=_say)
-    try:
-        with _stop_on_signals(cancel):
+    with _stop_on_signals(cancel):  # also over the last lines: a late Ctrl-C must not cut them off
+        try:
             if args.ray:
                 summary = _on_ray(args, jobs, settings, on_result, cancel)
             else:
                 summary = runner.run(jobs, args.output)
-    finally:
-        bar.close()
+        finally:
+            bar.close()
+        _tell(summary)
+    return summary.exit_code
+
+
+def _tell(summary: BatchSummary) -> None:
     counts = (
         f"{summary.count('done')} done, {summary.count('skipped')} skipped, {summary.count('failed')} failed"
     )
@@ -208,7 +217,6 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         _say(f"{counts}; {report}")
     if summary.stopped_reason:
         _say(f"stopped: {summary.stopped_reason}")
-    return summary.exit_code
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -262,6 +270,19 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"colorize": cmd_colorize, "models": cmd_models, "evaluate": cmd_evaluate}[args.command]
@@ -272,5 +293,6 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        _say("stopped by the user")
+        with _signals_ignored():  # Ctrl-C pressed again must not cut this line off with a traceback
+            _say("stopped by the user")
         return EXIT_STOPPED

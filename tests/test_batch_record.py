@@ -362,6 +362,37 @@ def test_stop_handler_writes_without_tqdm_so_a_ctrl_c_inside_it_cannot_nest_an_i
     assert err.count("stopping after the photos in progress") == 1 and err.count("still stopping") == 2
 
 
+def test_ctrl_c_after_the_batch_or_while_saying_stopped_never_ends_in_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fault walk's Ctrl-C x3: the last press came after the batch, while its summary was printed
+    (status -2 from an uncaught KeyboardInterrupt), or while "stopped by the user" was being said."""
+    from colorsphere_gui.batch import discovery
+
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    say = cli._say
+
+    def ctrl_c_while(words: str) -> object:
+        def saying(message: str) -> None:
+            if words in message:
+                signal.raise_signal(signal.SIGINT)
+            say(message)
+
+        return saying
+
+    monkeypatch.setattr(cli, "_say", ctrl_c_while("report:"))
+    assert run(src, "-o", out) == 0, "a finished batch stays finished"
+    assert [r["status"] for r in rows(out)] == ["done"] * 3
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(discovery, "_walk", interrupted)
+    monkeypatch.setattr(cli, "_say", ctrl_c_while("stopped by the user"))
+    assert run(src, "-o", tmp_path / "out2") == 130
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def _make_read_only(folder: Path) -> None:
     """chmod for a user; for root, who writes through permissions, the immutable attribute."""
     if os.geteuid() != 0:
