@@ -270,6 +270,14 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def ignore_stop_signals() -> None:
+    """Once the command's exit status is decided, a Ctrl-C pressed again (the third of three) must not
+    land in the interpreter's shutdown (thread joins, atexit) as a traceback and a death by SIGINT."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+
+
 @contextlib.contextmanager
 def _signals_ignored() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():

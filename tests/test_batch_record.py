@@ -393,6 +393,26 @@ def test_ctrl_c_after_the_batch_or_while_saying_stopped_never_ends_in_a_tracebac
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_the_console_command_ignores_ctrl_c_once_its_status_is_decided(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A third Ctrl-C that lands during the interpreter's shutdown died of SIGINT (-2) with a traceback
+    from an atexit callback; called as a library (argv given), the handlers stay as they were."""
+    from colorsphere_gui import app
+
+    src = three_photos(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["colorsphere", "colorize", str(src), "-o", str(tmp_path / "out")])
+    try:
+        assert app.main() == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    assert app.main(["colorize", str(src), "-o", str(tmp_path / "out")]) == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def _make_read_only(folder: Path) -> None:
     """chmod for a user; for root, who writes through permissions, the immutable attribute."""
     if os.geteuid() != 0:
