@@ -187,6 +187,21 @@ def test_report_cells_that_a_spreadsheet_would_run_are_escaped(tmp_path: Path) -
     assert sorted(r["output"] for r in rows(out)) == ["'=HYPERLINK(1).png", "'@sum.png"]
 
 
+def test_a_name_near_the_file_systems_limit_is_written_and_no_temporary_is_left(
+    tmp_path: Path, stub_engine: list[StubColorizer]
+) -> None:
+    """Found by the fault walk: the hidden temporary names add about 40 bytes to the output's name, so a
+    scan named with 240 bytes failed with "File name too long" on every run."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    names = ["a" * 240 + ".png", "é" * 120 + ".png"]  # 244 and 244 bytes
+    for i, name in enumerate(names):
+        grey(src / name, i)
+    assert run(src, "-o", out) == 0
+    assert sorted(p.name for p in out.iterdir() if p.name in names) == sorted(names)
+    assert all(r["status"] == "done" for r in rows(out)) and not parts(out)
+    assert run(src, "-o", out) == 0 and calls(stub_engine) == 2
+
+
 # ----- crashes and kills -----
 def child(hold: str, marker: Path, *args: str | Path, **kwargs: object) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

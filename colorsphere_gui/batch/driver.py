@@ -30,6 +30,7 @@ from colorsphere_gui.core.errors import ColorSphereError, DiskFullError, UsageEr
 from colorsphere_gui.core.monochrome import ToneReport, classify_tone
 from colorsphere_gui.core.photo import Photo
 from colorsphere_gui.core.provenance import SOFTWARE
+from colorsphere_gui.core.writer import temp_name
 
 from . import naming
 from .job import BatchSettings, BatchSummary, FileResult, Job, Task, shown
@@ -339,7 +340,7 @@ class BatchJob:
     def temp_for(self, task: Task) -> Path:
         """A unique hidden name beside the output, with its suffix (the writer keeps a matching one)."""
         out = task.output
-        return out.with_name(f".{out.stem}.{secrets.token_hex(6)}.part{out.suffix}")
+        return out.with_name(temp_name(out.stem, out.suffix))
 
     def commit(self, task: Task, temp: Path, notes: Iterable[str] = ()) -> FileResult:
         """temp holds the finished output: record it as pending, rename it into place, record it as done.
