@@ -592,6 +592,29 @@ def test_with_record_and_report_both_lost_outputs_that_name_colorsphere_are_redo
     assert calls(stub_engine) == 5 and np.asarray(Image.open(out / "c.png")).shape == (4, 4)
 
 
+def test_a_damaged_record_that_cannot_be_moved_aside_or_opened_is_one_line_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the fault walk: a damaged record that is also immutable ended in a PermissionError
+    traceback; a folder in the record's place said only "run again", which cannot help."""
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    record = out / RECORD_NAME
+    record.write_bytes(b"\x00garbage" * 100)
+    _make_read_only(record)
+    try:
+        assert run(src, "-o", out) == 2
+    finally:
+        _make_writable(record)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "cannot be moved aside" in err and "move or delete it" in err
+    record.unlink()
+    record.mkdir()
+    assert run(src, "-o", out) == 2
+    err = capsys.readouterr().err
+    assert "cannot be opened" in err and "move away whatever has its name" in err
+
+
 def test_sigterm_while_looking_for_photos_is_a_stop_by_the_user(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

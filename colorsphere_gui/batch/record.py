@@ -117,6 +117,20 @@ def _verify(db: sqlite3.Connection) -> None:
         )
 
 
+def _move_aside(path: Path, aside: Path, damage: Exception) -> None:
+    """The damaged record and its journal files, renamed to `aside` (kept for whoever wants to look)."""
+    for suffix in ("", "-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        try:
+            if side.exists():
+                os.replace(side, Path(f"{aside}{suffix}"))
+        except OSError as exc:
+            raise RecordError(
+                f"{shown(side)}: the job record is damaged ({damage}) and cannot be moved aside "
+                f"({exc.strerror}); move or delete it yourself, then run again"
+            ) from exc
+
+
 def _sqlite_error(path: Path, exc: sqlite3.Error) -> ColorSphereError:
     if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(exc):
         return DiskFullError(
@@ -124,6 +138,11 @@ def _sqlite_error(path: Path, exc: sqlite3.Error) -> ColorSphereError:
         )
     if "readonly" in str(exc) or "read-only" in str(exc):
         return RecordError(f"{shown(path)}: the job record is read-only; choose a folder you can write to")
+    if "unable to open" in str(exc):
+        return RecordError(
+            f"{shown(path)}: the job record cannot be opened ({exc}); it must be a file you can write: "
+            "move away whatever has its name, then run again"
+        )
     return RecordError(f"{shown(path)}: the job record could not be updated ({exc}); run again")
 
 
@@ -152,10 +171,7 @@ class Record:
             raise _sqlite_error(path, exc) from exc
         except sqlite3.DatabaseError as exc:
             aside = path.with_name(f"{RECORD_NAME}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-            for suffix in ("", "-wal", "-shm"):
-                side = Path(f"{path}{suffix}")
-                if side.exists():
-                    os.replace(side, Path(f"{aside}{suffix}"))
+            _move_aside(path, aside, exc)
             note(
                 f"{shown(path)}: the job record is damaged ({exc}); moved aside as {aside.name} "
                 "and rebuilt from the last report and the files that can be verified"
