@@ -1,6 +1,6 @@
 """Fault walk: `colorsphere colorize` abused the way users do, and the batch's promises checked each time.
 
-    python tools/fault_walk.py [--stub] [--only NAME ...] [--keep]
+    python tools/fault_walk.py [--stub] [--ray] [--only NAME ...] [--keep]
 
 Each scenario makes small photos under a scratch folder, runs the real command line in a child process
 (collisions, odd shapes and names, kill -9 and SIGTERM at the moment an output appears, Ctrl-C three
@@ -9,7 +9,8 @@ spelled differently, several runs that must all show in the report), and checks 
 promises: no traceback, the documented exit status, sources unchanged, no temporary file left after
 the next run, every source in colorsphere-report.csv with the right status, outputs that decode and
 come from the right source. `--stub` uses the test stub instead of the network (tests/batch_child.py):
-the same bookkeeping in a fraction of the time. Exit status 0 when every check passed.
+the same bookkeeping in a fraction of the time; `--ray` runs every command with `--ray local`.
+Exit status 0 when every check passed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ REPORT = "colorsphere-report.csv"
 BOOKKEEPING = (".colorsphere-record.sqlite", ".colorsphere-record.lock")
 FAILURES: list[str] = []
 STUB = False
+RAY: list[str] = []  # ["--ray", "local"]: every run on a local Ray instance (issue 17's runner)
 
 
 # ----- photos -----
@@ -89,8 +91,8 @@ def command(*args: str | Path) -> list[str]:
     py = sys.executable
     if STUB:
         marker = Path(tempfile.gettempdir()) / f"fw-marker-{os.getpid()}"
-        return [py, "-m", "tests.batch_child", "none", str(marker), "--", "colorize", *map(str, args)]
-    return [py, "-m", "colorsphere_gui", "colorize", *map(str, args)]
+        return [py, "-m", "tests.batch_child", "none", str(marker), "--", "colorize", *map(str, args), *RAY]
+    return [py, "-m", "colorsphere_gui", "colorize", *map(str, args), *RAY]
 
 
 def env() -> dict[str, str]:
@@ -575,6 +577,20 @@ def macos_and_toned(s: Scenario) -> None:
     s.clean()
 
 
+def ray_processes() -> int:
+    """Ray's own daemons running on this machine (a local instance's raylet and GCS server)."""
+    found = subprocess.run(["pgrep", "-c", "-f", "raylet|gcs_server"], capture_output=True, text=True)
+    return int(found.stdout.strip() or 0)
+
+
+def ray_gone(s: Scenario, before: int) -> None:
+    """No Ray process outlives a --ray local run, also a killed or stopped one (given a minute)."""
+    end = time.monotonic() + 60
+    while ray_processes() > before and time.monotonic() < end:
+        time.sleep(1)
+    s.expect(ray_processes() <= before, f"{ray_processes() - before} Ray process(es) left running")
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -596,21 +612,27 @@ SCENARIOS = {
 
 
 def main() -> int:
-    global STUB
+    global STUB, RAY
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--stub", action="store_true", help="the test stub instead of the network")
+    parser.add_argument("--ray", action="store_true", help="every run with --ray local (slow: use --only)")
     parser.add_argument("--only", nargs="+", choices=list(SCENARIOS), help="run only these scenarios")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args()
     STUB = args.stub
+    RAY = ["--ray", "local"] if args.ray else []
     base = Path(tempfile.mkdtemp(prefix="colorsphere-fault-walk-"))
+    ray_before = ray_processes()
     try:
         for name in args.only or SCENARIOS:
             print(f"== {name}", flush=True)
             before = len(FAILURES)
-            SCENARIOS[name](Scenario(name, base))
+            scenario = Scenario(name, base)
+            SCENARIOS[name](scenario)
+            if RAY:
+                ray_gone(scenario, ray_before)
             print(f"   {'PASS' if len(FAILURES) == before else 'FAIL'}", flush=True)
     finally:
         if args.keep:
