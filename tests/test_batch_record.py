@@ -615,6 +615,25 @@ def test_a_damaged_record_that_cannot_be_moved_aside_or_opened_is_one_line_with_
     assert "cannot be opened" in err and "move away whatever has its name" in err
 
 
+def test_a_file_where_an_output_subfolder_must_go_is_named_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the fault walk: out/sub being a file failed src/sub/p.png with "Not a directory", naming
+    the source (which is fine) and no way out; the other photos are still done."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    grey(src / "sub" / "p.png")
+    grey(src / "q.png", 1)
+    out.mkdir()
+    (out / "sub").write_bytes(b"a file of the user's")
+    assert run(src, "-o", out) == 1
+    report = by_source(out)
+    message = report["../src/sub/p.png"]["message"]
+    assert report["../src/sub/p.png"]["status"] == "failed" and report["../src/q.png"]["status"] == "done"
+    assert f"{out / 'sub'} is a file" in message and "move that file away" in message
+    assert (out / "sub").read_bytes() == b"a file of the user's"
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_sigterm_while_looking_for_photos_is_a_stop_by_the_user(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -298,6 +298,8 @@ class BatchJob:
             stat = task.output.stat()
         except FileNotFoundError:
             return None
+        except NotADirectoryError:
+            return FileResult(task.source, None, "failed", self._in_the_way(task))
         if os.path.samefile(task.output, task.source):
             return FileResult(
                 task.source,
@@ -319,6 +321,15 @@ class BatchJob:
             None,
             "failed",
             f"{shown(task.output)} already exists and {why}; move it away or use --overwrite",
+        )
+
+    def _in_the_way(self, task: Task) -> str:
+        """The message for an output whose folder is taken by a file of the same name (out/sub is a file
+        where the source's subfolder sub/ must be mirrored)."""
+        blocker = next((p for p in task.output.parents if p.exists() and not p.is_dir()), task.output.parent)
+        return (
+            f"{shown(blocker)} is a file, so the folder for {shown(task.output)} cannot be made there; "
+            "move that file away or choose another output folder"
         )
 
     def needs_tone(self, task: Task) -> bool:
