@@ -634,6 +634,27 @@ def test_a_file_where_an_output_subfolder_must_go_is_named_with_the_fix(
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_given_as_a_photo_fails_its_row_instead_of_blocking_the_batch(tmp_path: Path) -> None:
+    """Found by the fault walk: a FIFO named pipe.png on the command line was opened to read its first
+    bytes, which waits for a writer forever; neither Ctrl-C nor SIGTERM could end that wait."""
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    proc = child("none", tmp_path / "unused", pipe, src / "a.png", "-o", out)
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1 and "Traceback" not in err
+    report = by_source(out)
+    assert (
+        report["../pipe.png"]["status"] == "failed"
+        and "not a regular file" in report["../pipe.png"]["message"]
+    )
+    assert report["../src/a.png"]["status"] == "done"
+
+
 def test_sigterm_while_looking_for_photos_is_a_stop_by_the_user(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -21,6 +21,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from stat import S_ISREG
 from typing import Protocol
 
 from filelock import FileLock, Timeout
@@ -281,6 +282,10 @@ class BatchJob:
         """Before decoding: hashes the source (task.digest) and returns the result when the photo needs no
         work (up to date, known to be in colour) or must not be written (its output is someone else's);
         None when it is to be colorized. Raises what `failure` turns into a report line."""
+        if not S_ISREG(os.stat(task.source).st_mode):  # a named pipe or device would block the read
+            return FileResult(
+                task.source, None, "failed", f"{shown(task.source)}: not a regular file; name a photo file"
+            )
         task.digest = file_digest(task.source)
         settings, record = self.settings, self.record
         if settings.resume:
