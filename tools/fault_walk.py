@@ -591,6 +591,29 @@ def ray_gone(s: Scenario, before: int) -> None:
     s.expect(ray_processes() <= before, f"{ray_processes() - before} Ray process(es) left running")
 
 
+def odd_inputs(s: Scenario) -> None:
+    photo = save(s.src / "sub" / "p.png", 0)
+    fine = save(s.src / "q.png", 1)
+    empty = s.src / "empty.jpg"
+    empty.write_bytes(b"")
+    cut = s.src / "cut.jpg"
+    Image.fromarray(pattern(2)).save(cut)
+    cut.write_bytes(cut.read_bytes()[:300])
+    pipe = s.base / "pipe.png"
+    os.mkfifo(pipe)
+    s.freeze()
+    err = s.run(s.src, "-o", s.base, rc=2)  # the output folder holds the source folder
+    s.expect(len(err.strip().splitlines()) == 1, f"not one line: {err}")
+    s.out.mkdir()
+    (s.out / "sub").write_bytes(b"the user's file")  # where the subfolder sub/ must go
+    code, err = Child(pipe, s.src, "-o", s.out).wait(timeout=120)
+    s.judge(code, err, 1, "a named pipe, a file in the way, an empty and a cut file")
+    rows = s.statuses({photo: "failed", fine: "done", empty: "failed", cut: "failed", pipe: "failed"})
+    s.expect("move that file away" in rows.get(key(photo, s.out), {}).get("message", ""), "no fix named")
+    s.expect((s.out / "sub").read_bytes() == b"the user's file", "the user's file changed")
+    s.clean()
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -607,6 +630,7 @@ SCENARIOS = {
         read_only,
         several_runs,
         macos_and_toned,
+        odd_inputs,
     )
 }
 
