@@ -40,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         print(cli.build_parser().format_help() + APP_HELP)
         return 0
     if args and (args[0] in cli.COMMANDS or args[0] == "--version"):
-        return cli.main(args)
+        status = cli.main(args)
+        if argv is None:  # this process's own command line: it ends now, with this status
+            cli.ignore_stop_signals()
+        return status
     if args and args[0] == "--self-test":
         from colorsphere_gui.selftest import run_self_test
 

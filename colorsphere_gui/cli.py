@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from colorsphere_gui import __version__
 from colorsphere_gui.core.errors import ColorSphereError
 from colorsphere_gui.models.registry import DEFAULT_MODEL, MODELS
+
+if TYPE_CHECKING:  # the batch is imported only when a command needs it
+    from colorsphere_gui.batch import BatchSummary
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 COMMANDS = ("colorize", "models", "evaluate")
@@ -112,16 +117,24 @@ def build_parser() -> argparse.ArgumentParser:
 @contextlib.contextmanager
 def _stop_on_signals(cancel: threading.Event) -> Iterator[None]:
     """Ctrl-C and SIGTERM ask the batch to stop after the photos in progress; pressing again only says
-    so again. Cutting a write or the network short would gain a second and risk a partial file."""
+    so again. Cutting a write or the network short would gain a second and risk a partial file.
+
+    The handler only sets the event and writes its line with one os.write: Python runs it between any
+    two bytecodes of the main thread, and a second Ctrl-C can arrive inside the first handler, so going
+    through tqdm (a lock made, and multiprocessing imported, on first use) could nest an import in
+    itself and die with a traceback."""
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""  # over a live progress bar
 
     def stop(signum: int, frame: object) -> None:
         again = cancel.is_set()
         cancel.set()
-        _say(
+        line = (
             "still stopping: finishing the photos in progress"
             if again
             else "stopping after the photos in progress; finished files are kept"
         )
+        with contextlib.suppress(OSError, ValueError):
+            os.write(sys.stderr.fileno(), f"{clear}{line}\n".encode())
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -181,14 +194,19 @@ def cmd_colorize(args: argparse.Namespace) -> int:
 
     cancel = threading.Event()
     runner = BatchRunner(OnDemand(make_colorizer).colorize, settings, on_result, cancel, note=_say)
-    try:
-        with _stop_on_signals(cancel):
+    with _stop_on_signals(cancel):  # also over the last lines: a late Ctrl-C must not cut them off
+        try:
             if args.ray:
                 summary = _on_ray(args, jobs, settings, on_result, cancel)
             else:
                 summary = runner.run(jobs, args.output)
-    finally:
-        bar.close()
+        finally:
+            bar.close()
+        _tell(summary)
+    return summary.exit_code
+
+
+def _tell(summary: BatchSummary) -> None:
     counts = (
         f"{summary.count('done')} done, {summary.count('skipped')} skipped, {summary.count('failed')} failed"
     )
@@ -199,7 +217,6 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         _say(f"{counts}; {report}")
     if summary.stopped_reason:
         _say(f"stopped: {summary.stopped_reason}")
-    return summary.exit_code
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -253,6 +270,27 @@ def _sigterm_as_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def ignore_stop_signals() -> None:
+    """Once the command's exit status is decided, a Ctrl-C pressed again (the third of three) must not
+    land in the interpreter's shutdown (thread joins, atexit) as a traceback and a death by SIGINT."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"colorize": cmd_colorize, "models": cmd_models, "evaluate": cmd_evaluate}[args.command]
@@ -263,5 +301,6 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        _say("stopped by the user")
+        with _signals_ignored():  # Ctrl-C pressed again must not cut this line off with a traceback
+            _say("stopped by the user")
         return EXIT_STOPPED

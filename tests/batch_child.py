@@ -37,7 +37,7 @@ def main() -> int:
     hold, marker = sys.argv[1], Path(sys.argv[2])
     argv = sys.argv[sys.argv.index("--") + 1 :]
     sys.modules["colorsphere_gui.engine"] = types.SimpleNamespace(Colorizer=StubColorizer)  # no torch
-    from colorsphere_gui import cli
+    from colorsphere_gui import app
     from colorsphere_gui.batch import driver, runner
 
     if hold == "network":
@@ -68,7 +68,8 @@ def main() -> int:
             return write(*args, **kwargs)
 
         runner.write_photo = held_write
-    return cli.main(argv)
+    sys.argv = ["colorsphere", *argv]
+    return app.main()  # the console script's own path, exit included
 
 
 if __name__ == "__main__":

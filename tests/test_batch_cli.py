@@ -135,7 +135,8 @@ def test_disk_full_stops_the_batch_cleanly(tmp_path: Path, monkeypatch: pytest.M
     out = tmp_path / "out"
     assert cli.main(["colorize", str(src), "-o", str(out), "--device", "cpu"]) == 1
     rows = report(out)
-    assert list(rows) == ["0.jpg"] and rows["0.jpg"][0] == "failed" and "disk full" in rows["0.jpg"][1]
+    assert rows["0.jpg"][0] == "failed" and "disk full" in rows["0.jpg"][1]
+    assert [rows[n][0] for n in ("1.jpg", "2.jpg")] == ["waiting"] * 2, "the photos not reached are listed"
 
 
 def test_usage_errors_exit_2_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -187,6 +187,21 @@ def test_report_cells_that_a_spreadsheet_would_run_are_escaped(tmp_path: Path) -
     assert sorted(r["output"] for r in rows(out)) == ["'=HYPERLINK(1).png", "'@sum.png"]
 
 
+def test_a_name_near_the_file_systems_limit_is_written_and_no_temporary_is_left(
+    tmp_path: Path, stub_engine: list[StubColorizer]
+) -> None:
+    """Found by the fault walk: the hidden temporary names add about 40 bytes to the output's name, so a
+    scan named with 240 bytes failed with "File name too long" on every run."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    names = ["a" * 240 + ".png", "é" * 120 + ".png"]  # 244 and 244 bytes
+    for i, name in enumerate(names):
+        grey(src / name, i)
+    assert run(src, "-o", out) == 0
+    assert sorted(p.name for p in out.iterdir() if p.name in names) == sorted(names)
+    assert all(r["status"] == "done" for r in rows(out)) and not parts(out)
+    assert run(src, "-o", out) == 0 and calls(stub_engine) == 2
+
+
 # ----- crashes and kills -----
 def child(hold: str, marker: Path, *args: str | Path, **kwargs: object) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -334,9 +349,83 @@ def test_sigterm_or_repeated_ctrl_c_mid_write_stop_cleanly_with_status_130(
     assert "Traceback" not in err and "stopped by the user" in err
     assert not parts(out), "no partial file may be left"
     report = rows(out)
-    assert [r["status"] for r in report] == ["done"] * len(report) and len(report) < 3
-    assert all((out / r["output"]).exists() for r in report), "the write in flight was finished"
+    done = [r for r in report if r["status"] == "done"]
+    assert 0 < len(done) < 3 and len(report) == 3, "every source is listed, also those not reached"
+    waiting = report[len(done) :]
+    assert all(r["status"] == "waiting" and "run the same batch again" in r["message"] for r in waiting)
+    assert all((out / r["output"]).exists() for r in done), "the write in flight was finished"
     assert run(src, "-o", out) == 0 and len(rows(out)) == 3
+
+
+def test_stop_handler_writes_without_tqdm_so_a_ctrl_c_inside_it_cannot_nest_an_import(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The fault walk's Ctrl-C x3 during start-up: the first handler went through tqdm.write, whose first
+    use imports multiprocessing; the next Ctrl-C, handled inside that import, died in importlib."""
+    import threading
+
+    def no_tqdm(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a signal handler must not take tqdm's lock or import")
+
+    monkeypatch.setattr(cli.tqdm, "write", no_tqdm)
+    cancel = threading.Event()
+    with cli._stop_on_signals(cancel):
+        for _ in range(3):
+            signal.raise_signal(signal.SIGINT)
+    assert cancel.is_set()
+    err = capfd.readouterr().err
+    assert err.count("stopping after the photos in progress") == 1 and err.count("still stopping") == 2
+
+
+def test_ctrl_c_after_the_batch_or_while_saying_stopped_never_ends_in_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fault walk's Ctrl-C x3: the last press came after the batch, while its summary was printed
+    (status -2 from an uncaught KeyboardInterrupt), or while "stopped by the user" was being said."""
+    from colorsphere_gui.batch import discovery
+
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    say = cli._say
+
+    def ctrl_c_while(words: str) -> object:
+        def saying(message: str) -> None:
+            if words in message:
+                signal.raise_signal(signal.SIGINT)
+            say(message)
+
+        return saying
+
+    monkeypatch.setattr(cli, "_say", ctrl_c_while("report:"))
+    assert run(src, "-o", out) == 0, "a finished batch stays finished"
+    assert [r["status"] for r in rows(out)] == ["done"] * 3
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(discovery, "_walk", interrupted)
+    monkeypatch.setattr(cli, "_say", ctrl_c_while("stopped by the user"))
+    assert run(src, "-o", tmp_path / "out2") == 130
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_console_command_ignores_ctrl_c_once_its_status_is_decided(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A third Ctrl-C that lands during the interpreter's shutdown died of SIGINT (-2) with a traceback
+    from an atexit callback; called as a library (argv given), the handlers stay as they were."""
+    from colorsphere_gui import app
+
+    src = three_photos(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["colorsphere", "colorize", str(src), "-o", str(tmp_path / "out")])
+    try:
+        assert app.main() == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    assert app.main(["colorize", str(src), "-o", str(tmp_path / "out")]) == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def _make_read_only(folder: Path) -> None:
@@ -464,7 +553,8 @@ def test_disk_full_while_the_record_is_written_stops_the_batch_in_one_line(
     err = capsys.readouterr().err
     assert "disk full while updating the job record" in err and "Traceback" not in err
     assert not parts(out) and not (out / "a.png").exists()
-    assert [r["status"] for r in rows(out)] == ["failed"]
+    statuses = [r["status"] for r in rows(out)]
+    assert statuses == ["failed", "waiting", "waiting"], "the photos not reached are listed"
 
 
 def test_a_photo_reached_twice_is_one_job_and_one_row(
@@ -500,6 +590,69 @@ def test_with_record_and_report_both_lost_outputs_that_name_colorsphere_are_redo
     statuses = {Path(r["source"]).name: r["status"] for r in rows(out)}
     assert statuses == {"a.png": "done", "b.png": "done", "c.png": "failed"}
     assert calls(stub_engine) == 5 and np.asarray(Image.open(out / "c.png")).shape == (4, 4)
+
+
+def test_a_damaged_record_that_cannot_be_moved_aside_or_opened_is_one_line_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the fault walk: a damaged record that is also immutable ended in a PermissionError
+    traceback; a folder in the record's place said only "run again", which cannot help."""
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    record = out / RECORD_NAME
+    record.write_bytes(b"\x00garbage" * 100)
+    _make_read_only(record)
+    try:
+        assert run(src, "-o", out) == 2
+    finally:
+        _make_writable(record)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "cannot be moved aside" in err and "move or delete it" in err
+    record.unlink()
+    record.mkdir()
+    assert run(src, "-o", out) == 2
+    err = capsys.readouterr().err
+    assert "cannot be opened" in err and "move away whatever has its name" in err
+
+
+def test_a_file_where_an_output_subfolder_must_go_is_named_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the fault walk: out/sub being a file failed src/sub/p.png with "Not a directory", naming
+    the source (which is fine) and no way out; the other photos are still done."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    grey(src / "sub" / "p.png")
+    grey(src / "q.png", 1)
+    out.mkdir()
+    (out / "sub").write_bytes(b"a file of the user's")
+    assert run(src, "-o", out) == 1
+    report = by_source(out)
+    message = report["../src/sub/p.png"]["message"]
+    assert report["../src/sub/p.png"]["status"] == "failed" and report["../src/q.png"]["status"] == "done"
+    assert f"{out / 'sub'} is a file" in message and "move that file away" in message
+    assert (out / "sub").read_bytes() == b"a file of the user's"
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_given_as_a_photo_fails_its_row_instead_of_blocking_the_batch(tmp_path: Path) -> None:
+    """Found by the fault walk: a FIFO named pipe.png on the command line was opened to read its first
+    bytes, which waits for a writer forever; neither Ctrl-C nor SIGTERM could end that wait."""
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    proc = child("none", tmp_path / "unused", pipe, src / "a.png", "-o", out)
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1 and "Traceback" not in err
+    report = by_source(out)
+    assert (
+        report["../pipe.png"]["status"] == "failed"
+        and "not a regular file" in report["../pipe.png"]["message"]
+    )
+    assert report["../src/a.png"]["status"] == "done"
 
 
 def test_sigterm_while_looking_for_photos_is_a_stop_by_the_user(

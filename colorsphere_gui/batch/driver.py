@@ -21,6 +21,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from stat import S_ISREG
 from typing import Protocol
 
 from filelock import FileLock, Timeout
@@ -30,6 +31,7 @@ from colorsphere_gui.core.errors import ColorSphereError, DiskFullError, UsageEr
 from colorsphere_gui.core.monochrome import ToneReport, classify_tone
 from colorsphere_gui.core.photo import Photo
 from colorsphere_gui.core.provenance import SOFTWARE
+from colorsphere_gui.core.writer import temp_name
 
 from . import naming
 from .job import BatchSettings, BatchSummary, FileResult, Job, Task, shown
@@ -42,6 +44,7 @@ EXIF_SOFTWARE = 0x0131
 _PART = re.compile(r"^\..+\.[0-9a-f]{12}\.part(\.[A-Za-z0-9]+)?$")
 _LEGACY_PARTS = (f".{LEGACY_MANIFEST_NAME}.part", ".colorsphere-report.csv.part")
 _PROBE = ".colorsphere-probe-"
+WAITING = "not reached yet: the batch stopped before this photo; run the same batch again to go on"
 
 
 class SetupError(ColorSphereError):
@@ -152,6 +155,7 @@ class BatchJob:
         record = self.record
         self.tasks = naming.plan(self.jobs, out, self.settings.fmt, record.name_for, record.claimed_by_other)
         record.remember_names([(t.key, t.base, t.output_rel) for t in self.tasks])
+        record.add_waiting([t.key for t in self.tasks], WAITING)
         self._clean_parts()
 
     def close(self) -> None:
@@ -278,6 +282,10 @@ class BatchJob:
         """Before decoding: hashes the source (task.digest) and returns the result when the photo needs no
         work (up to date, known to be in colour) or must not be written (its output is someone else's);
         None when it is to be colorized. Raises what `failure` turns into a report line."""
+        if not S_ISREG(os.stat(task.source).st_mode):  # a named pipe or device would block the read
+            return FileResult(
+                task.source, None, "failed", f"{shown(task.source)}: not a regular file; name a photo file"
+            )
         task.digest = file_digest(task.source)
         settings, record = self.settings, self.record
         if settings.resume:
@@ -295,6 +303,8 @@ class BatchJob:
             stat = task.output.stat()
         except FileNotFoundError:
             return None
+        except NotADirectoryError:
+            return FileResult(task.source, None, "failed", self._in_the_way(task))
         if os.path.samefile(task.output, task.source):
             return FileResult(
                 task.source,
@@ -318,6 +328,15 @@ class BatchJob:
             f"{shown(task.output)} already exists and {why}; move it away or use --overwrite",
         )
 
+    def _in_the_way(self, task: Task) -> str:
+        """The message for an output whose folder is taken by a file of the same name (out/sub is a file
+        where the source's subfolder sub/ must be mirrored)."""
+        blocker = next((p for p in task.output.parents if p.exists() and not p.is_dir()), task.output.parent)
+        return (
+            f"{shown(blocker)} is a file, so the folder for {shown(task.output)} cannot be made there; "
+            "move that file away or choose another output folder"
+        )
+
     def needs_tone(self, task: Task) -> bool:
         """Whether a colour photo would be skipped: only those found in a folder, without --include-colour."""
         return not task.job.explicit and not self.settings.include_colour
@@ -337,7 +356,7 @@ class BatchJob:
     def temp_for(self, task: Task) -> Path:
         """A unique hidden name beside the output, with its suffix (the writer keeps a matching one)."""
         out = task.output
-        return out.with_name(f".{out.stem}.{secrets.token_hex(6)}.part{out.suffix}")
+        return out.with_name(temp_name(out.stem, out.suffix))
 
     def commit(self, task: Task, temp: Path, notes: Iterable[str] = ()) -> FileResult:
         """temp holds the finished output: record it as pending, rename it into place, record it as done.

@@ -55,7 +55,7 @@ class Task:
 class FileResult:
     source: Path
     output: Path | None
-    status: str  # done | skipped | failed
+    status: str  # done | skipped | failed (the report also has waiting: not reached by any run yet)
     message: str = ""
     stop_batch: bool = False  # the failure will repeat for every later file (disk full)
 

@@ -53,11 +53,13 @@ class _Format:
 def source_format(path: Path) -> str:
     """The source's format from its first bytes, else from its suffix (a broken file fails later, when
     it is read, with the reader's message)."""
+    head = b""
     try:
-        with path.open("rb") as f:
-            head = f.read(12)
+        if path.is_file():  # never open a named pipe: the batch would wait for a writer forever
+            with path.open("rb") as f:
+                head = f.read(12)
     except OSError:
-        head = b""
+        pass
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
     for magic, fmt in _MAGIC:

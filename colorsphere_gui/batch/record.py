@@ -7,7 +7,8 @@ relative to the output folder, as the exact bytes of the name (a file name that 
 stored and compared as it is, and only escaped when shown).
 
 Tables:
-  sources  one row per source ever seen here: its latest status, message, content hash, settings
+  sources  one row per source ever seen here: its latest status (done, skipped, failed, or waiting when
+           no run has reached it yet), message, content hash, settings
   outputs  one row per file ColorSphere finished here: which source and settings made it, its size
            and modification time (so that a file changed since is not taken for ours)
   pending  an output about to be renamed into place: recorded before the rename, so that after a
@@ -116,6 +117,20 @@ def _verify(db: sqlite3.Connection) -> None:
         )
 
 
+def _move_aside(path: Path, aside: Path, damage: Exception) -> None:
+    """The damaged record and its journal files, renamed to `aside` (kept for whoever wants to look)."""
+    for suffix in ("", "-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        try:
+            if side.exists():
+                os.replace(side, Path(f"{aside}{suffix}"))
+        except OSError as exc:
+            raise RecordError(
+                f"{shown(side)}: the job record is damaged ({damage}) and cannot be moved aside "
+                f"({exc.strerror}); move or delete it yourself, then run again"
+            ) from exc
+
+
 def _sqlite_error(path: Path, exc: sqlite3.Error) -> ColorSphereError:
     if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(exc):
         return DiskFullError(
@@ -123,6 +138,11 @@ def _sqlite_error(path: Path, exc: sqlite3.Error) -> ColorSphereError:
         )
     if "readonly" in str(exc) or "read-only" in str(exc):
         return RecordError(f"{shown(path)}: the job record is read-only; choose a folder you can write to")
+    if "unable to open" in str(exc):
+        return RecordError(
+            f"{shown(path)}: the job record cannot be opened ({exc}); it must be a file you can write: "
+            "move away whatever has its name, then run again"
+        )
     return RecordError(f"{shown(path)}: the job record could not be updated ({exc}); run again")
 
 
@@ -151,10 +171,7 @@ class Record:
             raise _sqlite_error(path, exc) from exc
         except sqlite3.DatabaseError as exc:
             aside = path.with_name(f"{RECORD_NAME}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-            for suffix in ("", "-wal", "-shm"):
-                side = Path(f"{path}{suffix}")
-                if side.exists():
-                    os.replace(side, Path(f"{aside}{suffix}"))
+            _move_aside(path, aside, exc)
             note(
                 f"{shown(path)}: the job record is damaged ({exc}); moved aside as {aside.name} "
                 "and rebuilt from the last report and the files that can be verified"
@@ -240,9 +257,6 @@ class Record:
                 yield SourceRow(_s(r[0]), _s(r[1]), r[2], r[3], r[4] or "", r[5] or "", r[6])
             last = rows[-1][0]
 
-    def is_empty(self) -> bool:
-        return not (self._one("SELECT 1 FROM sources LIMIT 1") or self._one("SELECT 1 FROM outputs LIMIT 1"))
-
     # ----- changes: one transaction each -----
     def remember_names(self, names: list[tuple[str, str, str]]) -> None:
         """(source key, base name, output name) for every planned source."""
@@ -250,6 +264,16 @@ class Record:
             db.executemany(
                 "INSERT OR REPLACE INTO names(source_key, base, output, folded) VALUES (?,?,?,?)",
                 [(_b(k), _b(b), _b(o), _b(o.casefold())) for k, b, o in names],
+            )
+
+    def add_waiting(self, keys: list[str], message: str) -> None:
+        """A row for each source not seen here before, so that a batch stopped before reaching it
+        (Ctrl-C, a full disk, a kill) still lists it in the report; known sources keep their rows."""
+        updated = now()
+        with self._txn() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO sources VALUES (?,NULL,'waiting',?,'','',?)",
+                [(_b(k), message, updated) for k in keys],
             )
 
     def set_pending(self, entry: OutputEntry, tmp: str) -> None:

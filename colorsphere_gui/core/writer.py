@@ -63,6 +63,7 @@ _JPEG_SEGMENT = 65533  # payload bytes of one JPEG marker segment; extended XMP 
 # (layout, resolution) or refuses them, and the placeholders below must stay unique.
 _TIFF_OWN_TAGS = exiftags.TIFF_LAYOUT_TAGS | tifffile.TIFF.TAG_FILTERED | {282, 283, 296, 34664, 34852}
 _SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
+NAME_MAX = 255  # bytes in one file name on ext4, APFS, XFS (and UTF-16 units on NTFS)
 _XMP_ORIENTATION = (
     (re.compile(rb'tiff:Orientation="[0-9]"'), b'tiff:Orientation="1"'),
     (re.compile(rb"<tiff:Orientation>[0-9]</tiff:Orientation>"), b"<tiff:Orientation>1</tiff:Orientation>"),
@@ -250,13 +251,22 @@ def _is_short_write(e: OSError) -> bool:
     return e.errno is None and _SHORT_WRITE.search(str(e)) is not None
 
 
+def temp_name(name: str, suffix: str = "") -> str:
+    """A hidden, unique temporary name for `name`: ".NAME.<12 hex>.part" + suffix, with NAME cut short
+    (by bytes) where the whole would pass the file system's limit, so that a photo whose own name is
+    near the limit can still be written."""
+    tail = f".{secrets.token_hex(6)}.part{suffix}"
+    room = NAME_MAX - 1 - len(os.fsencode(tail))
+    return "." + os.fsdecode(os.fsencode(name)[:room]) + tail
+
+
 def _atomic_write(dest: Path, encode: Callable[[BinaryIO], None]) -> None:
     """Encode into a hidden temp file beside dest, fsync, rename over dest; remove the temp on any failure.
 
     open(..., "x") creates the file exclusively with mode 0o666 less the umask, as for any new file
     (mkstemp's 0o600 would make outputs on a shared archive drive unreadable to colleagues).
     """
-    tmp = dest.parent / f".{dest.name}.{secrets.token_hex(6)}.part"
+    tmp = dest.parent / temp_name(dest.name)
     try:
         fh = open(tmp, "x+b")  # closed below, before the rename
     except OSError as e:

@@ -96,6 +96,7 @@ class BatchDialog(QDialog):
         self._summary: BatchSummary | None = None
         self._rows: dict[Path, QTreeWidgetItem] = {}
         self._outputs: dict[Path, Path] = {}  # source -> its colour version, for "Open result"
+        self._notes: list[str] = []  # what the batch said besides the files (a damaged record, a link)
         self._started = 0.0
         self._worked = 0
         self._total = 0
@@ -262,6 +263,7 @@ class BatchDialog(QDialog):
         self._outputs.clear()
         self.retry_button.setEnabled(False)
         self.result_button.setEnabled(False)
+        self._notes.clear()
         self._summary = None
         self.progress.setRange(0, 0)
         self.open_button.setEnabled(False)
@@ -310,6 +312,9 @@ class BatchDialog(QDialog):
             self._say(
                 f"{self._total} photos to process." if jobs else "No photos found in the source folder."
             )
+        elif kind == "note":
+            self._notes.append(str(payload))
+            self._say(str(payload))
         elif kind == "result":
             result, i, n = payload  # type: ignore[misc]
             self._show_result(result, i, n)
@@ -346,8 +351,9 @@ class BatchDialog(QDialog):
             self._mark_unfinished("not processed")
         else:
             head = "Finished"
+        notes = "".join(f"\n{note}" for note in self._notes)
         self._say(
-            f"{head}: {counts}. The report is {Path(self.dest.text()) / REPORT_NAME}.",
+            f"{head}: {counts}. The report is {Path(self.dest.text()) / REPORT_NAME}.{notes}",
             error=bool(summary.count("failed") or summary.stopped_reason),
         )
         self.open_button.setEnabled(True)

@@ -443,8 +443,11 @@ def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
     """The CLI's batch engine, with per-file results forwarded as stages ("jobs", then "result")."""
 
     def run(ctx: TaskContext) -> BatchSummary:
+        def note(text: str) -> None:  # an unreadable folder, a damaged record: shown in the dialog
+            ctx.emit("note", text)
+
         ctx.step("Looking for photos")
-        jobs = discover([req.source], req.dest, recursive=req.subfolders)
+        jobs = discover([req.source], req.dest, recursive=req.subfolders, note=note)
         if req.only is not None:
             jobs = [job for job in jobs if job.source in req.only]
         ctx.emit("jobs", jobs)
@@ -456,6 +459,7 @@ def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
             req.settings,
             on_result=lambda result, i, n: ctx.emit("result", (result, i, n)),
             cancel=ctx.cancel_event,
+            note=note,
         )
         return runner.run(jobs, req.dest)
 

@@ -150,3 +150,27 @@ def test_enter_on_start_over_keeps_the_earlier_results(window, qtbot, network, t
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert asked == ["Start over?"]
     assert not dialog.running() and len(network.calls) == runs, "Enter did not start over"
+
+
+def test_batch_speaks_in_the_dialogs_words_and_shows_what_the_batch_noted(window, qtbot, tmp_path):
+    """The engine's hints name command-line options and its notes (a damaged record) went nowhere in the
+    GUI; the dialog names its own controls and lists the notes with the summary."""
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    src.mkdir()
+    grey_image(src / "a.png")
+    grey_image(src / "b.png")
+    colour_image(src / "c.png")
+    dest.mkdir()
+    grey_image(dest / "b.png")  # a file of the user's, not ColorSphere's
+    (dest / ".colorsphere-record.sqlite").write_bytes(b"\x00not a database" * 64)
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+
+    start(dialog, qtbot)
+    details = [dialog.row_status(name)[1] for name in ("a.png", "b.png", "c.png")]
+    assert dialog.row_status("b.png")[0] == "failed" and "choose another destination" in details[1]
+    assert "Skip photos that are already in colour" in details[2]
+    assert not any("--" in text for text in details), details
+    assert "the job record is damaged" in dialog.eta.text()
