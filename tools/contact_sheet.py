@@ -36,7 +36,8 @@ def before_after(name: str, before: np.ndarray, after: np.ndarray, height: int) 
     cell = Image.new("RGB", (width, height + CAPTION), "white")
     cell.paste(Image.fromarray(panels[0]), (0, CAPTION))
     cell.paste(Image.fromarray(panels[1]), (panels[0].shape[1] + GAP, CAPTION))
-    ImageDraw.Draw(cell).text((2, 2), name[-60:], fill="black", font=ImageFont.load_default(size=15))
+    caption = Path(name).name[: max(8, width // 8)]  # the file's name, cut to the cell's width
+    ImageDraw.Draw(cell).text((2, 2), caption, fill="black", font=ImageFont.load_default(size=15))
     return cell
 
 
