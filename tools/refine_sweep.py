@@ -200,6 +200,8 @@ def signal_quantiles(
         "agreement": hue_agreement(model, prob, annealed(model, logits)),
     }
     signals["odds"] = signals["agreement"] - signals["grey10"]
+    a, b = (m.decode(x, m.temperature) for m, x in zip(model.members, logits, strict=True))
+    signals["members' ab distance"] = (a - b).norm(dim=1, keepdim=True)
     chroma = np.hypot(ab_true_net[..., 0], ab_true_net[..., 1])
     ab_out = shipped(model, l, logits)[0].numpy()
     vivid = np.hypot(ab_out[0], ab_out[1]) >= metrics.COLOURED_CHROMA  # where a stain can be
