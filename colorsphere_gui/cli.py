@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", dest="models", action="append", help="model to score (repeatable)")
     ev.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     ev.add_argument("--limit", type=int, default=0, help="use only the first N photos")
+    ev.add_argument(
+        "--size", type=int, default=0, help="resize each photo so its longer side is N px (default: as is)"
+    )
     return parser
 
 
@@ -251,7 +254,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from colorsphere_gui.evaluation import evaluate_models, format_table
 
     models = args.models or [DEFAULT_MODEL]
-    table = evaluate_models(args.folder, models, device=args.device, limit=args.limit, log=_say)
+    if args.size < 0:
+        raise ColorSphereError(f"--size {args.size} is negative: give the longer side in pixels, or 0")
+    table = evaluate_models(
+        args.folder, models, device=args.device, limit=args.limit, log=_say, size=args.size
+    )
     print(format_table(table))
     return EXIT_OK
 

@@ -30,6 +30,7 @@ class Scores:
     mse: list[float] = field(default_factory=list)
     ssim: list[float] = field(default_factory=list)
     curve: metrics.ColourErrorCurve = field(default_factory=metrics.ColourErrorCurve)
+    faults: metrics.FaultCounts = field(default_factory=metrics.FaultCounts)
     colourfulness: float = 0.0
     spread: float = 0.0
 
@@ -38,6 +39,7 @@ class Scores:
         self.mse.append(metrics.mse(out, truth))
         self.ssim.append(metrics.ssim(out, truth))
         self.curve.add(ab_out, ab_true)
+        self.faults.add(ab_out, ab_true)
         c = metrics.colourfulness(out)
         self.colourfulness += c.full
         self.spread += c.spread
@@ -56,9 +58,25 @@ def grey_version(rgb: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(grey * 255.0), 0, 255).astype(np.uint8)
 
 
-def load_rgb(path: Path) -> np.ndarray | None:
+def load_rgb(path: Path, size: int = 0) -> np.ndarray | None:
+    """RGB in [0, 1]; with `size`, resized so that its longer side is `size` pixels."""
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    return None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+    if bgr is None:
+        return None
+    if size:
+        bgr = resize_longer_side(bgr, size)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+
+
+def resize_longer_side(pixels: np.ndarray, size: int) -> np.ndarray:
+    """Scored photos at one scale (the issue's bars are set at 512 px): area-averaged when shrinking,
+    bicubic when enlarging, aspect kept."""
+    h, w = pixels.shape[:2]
+    scale = size / max(h, w)
+    if scale == 1.0:
+        return pixels
+    dsize = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(pixels, dsize, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 
 
 def evaluate_models(
@@ -67,6 +85,7 @@ def evaluate_models(
     device: str = "auto",
     limit: int = 0,
     log: Callable[[str], None] = print,
+    size: int = 0,
 ) -> EvaluationTable:
     from colorsphere_gui.engine import Colorizer
 
@@ -80,7 +99,7 @@ def evaluate_models(
     truth_scores = Scores()
     used = 0
     for path in paths:
-        truth = load_rgb(path)
+        truth = load_rgb(path, size)
         if truth is None:
             log(f"skipped {path}: not readable as an image")
             continue
@@ -103,9 +122,10 @@ def evaluate_models(
 def format_table(table: EvaluationTable) -> str:
     """A Markdown table, ready for the model card."""
     head = (
-        f"{table.photos} photos\n\n"
-        "| model | PSNR dB | MSE | SSIM | AuC % | rebalanced AuC % | colourfulness ratio | spread ratio |\n"
-        "|---|---|---|---|---|---|---|---|"
+        f"{table.photos} photos; stain and hue-hit rates pooled over all pixels of all photos\n\n"
+        "| model | PSNR dB | MSE | SSIM | AuC % | rebalanced AuC % | colourfulness ratio | spread ratio "
+        "| stain rate % | hue hits % |\n"
+        "|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for name, s in table.rows.items():
@@ -113,6 +133,7 @@ def format_table(table: EvaluationTable) -> str:
             f"| {name} | {np.mean(s.psnr):.2f} | {np.mean(s.mse):.1f} | {np.mean(s.ssim):.4f} | "
             f"{s.curve.auc():.2f} | {s.curve.rebalanced_auc():.2f} | "
             f"{s.colourfulness / max(table.truth.colourfulness, 1e-9):.3f} | "
-            f"{s.spread / max(table.truth.spread, 1e-9):.3f} |"
+            f"{s.spread / max(table.truth.spread, 1e-9):.3f} | "
+            f"{s.faults.stain_rate():.1f} | {s.faults.hue_hit_rate():.1f} |"
         )
     return "\n".join(lines)

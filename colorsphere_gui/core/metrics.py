@@ -110,3 +110,50 @@ def colourfulness(rgb: np.ndarray) -> Colourfulness:
     spread = float(np.sqrt(rg.var() + yb.var()))
     mean = float(np.sqrt(rg.mean() ** 2 + yb.mean() ** 2))
     return Colourfulness(full=spread + 0.3 * mean, spread=spread)
+
+
+NEUTRAL_CHROMA = 6.0  # below this a pixel of the original reads as grey (walls, overcast sky, snow)
+COLOURED_CHROMA = 15.0  # from this a pixel reads as clearly coloured, and as a stain where it should be grey
+HUE_TOLERANCE_DEG = 45.0
+HUELESS_CHROMA = 2.0  # below this an output has no hue worth the name (8-bit rounding noise)
+
+
+class FaultCounts:
+    """Stains and hue hits (issue 15), counted pixel by pixel and pooled over a whole evaluation set.
+
+    stain rate: share of near-neutral pixels of the original (chroma < 6) whose output has chroma >= 15.
+    hue-hit rate: share of clearly coloured pixels of the original (chroma >= 15) whose output hue lies
+    within 45 degrees of the original's; an output with chroma < 2 has no hue and counts as a miss.
+    Pooling counts (not a mean of per-photo rates) weighs every pixel alike, so a photo that is mostly
+    grey wall does not count the same as one with a few grey pixels.
+    """
+
+    def __init__(self) -> None:
+        self.neutral = 0
+        self.stained = 0
+        self.coloured = 0
+        self.hue_hits = 0
+
+    def add(self, ab_out: np.ndarray, ab_true: np.ndarray) -> None:
+        out = ab_out.reshape(-1, 2).astype(np.float64)
+        true = ab_true.reshape(-1, 2).astype(np.float64)
+        chroma_out = np.hypot(out[:, 0], out[:, 1])
+        chroma_true = np.hypot(true[:, 0], true[:, 1])
+        neutral = chroma_true < NEUTRAL_CHROMA
+        self.neutral += int(neutral.sum())
+        self.stained += int((chroma_out[neutral] >= COLOURED_CHROMA).sum())
+        coloured = chroma_true >= COLOURED_CHROMA
+        hue_out = np.arctan2(out[coloured, 1], out[coloured, 0])
+        hue_true = np.arctan2(true[coloured, 1], true[coloured, 0])
+        gap = np.degrees(np.abs(np.angle(np.exp(1j * (hue_out - hue_true)))))
+        hit = (gap <= HUE_TOLERANCE_DEG) & (chroma_out[coloured] >= HUELESS_CHROMA)
+        self.coloured += int(coloured.sum())
+        self.hue_hits += int(hit.sum())
+
+    def stain_rate(self) -> float:
+        """Percent of near-neutral pixels given clear colour (nan when the set has none)."""
+        return 100.0 * self.stained / self.neutral if self.neutral else float("nan")
+
+    def hue_hit_rate(self) -> float:
+        """Percent of clearly coloured pixels whose hue is within 45 degrees (nan when the set has none)."""
+        return 100.0 * self.hue_hits / self.coloured if self.coloured else float("nan")

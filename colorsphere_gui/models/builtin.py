@@ -9,6 +9,7 @@ units out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -177,17 +178,44 @@ class BuiltinColorizer(nn.Module):
         prob = torch.softmax(logits.float() / temperature, dim=1)
         return torch.einsum("nkhw,kc->nchw", prob, self.ab_bins.to(prob.dtype))
 
-    def coarse_ab(self, l: torch.Tensor) -> torch.Tensor:
-        """Decoded ab upsampled to the input's size, before refinement."""
+    def padded_logits(self, l: torch.Tensor) -> torch.Tensor:
+        """Bin scores of L padded (edge replicated) to a multiple of 32 on each side."""
         h, w = l.shape[-2:]
         ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
-        padded = F.pad(l, (0, pw, 0, ph), mode="replicate") if ph or pw else l
-        ab = self.decode(self.logits(padded), self.temperature)
-        return F.interpolate(ab, size=padded.shape[-2:], mode="bilinear", align_corners=False)[..., :h, :w]
+        return self.logits(F.pad(l, (0, pw, 0, ph), mode="replicate") if ph or pw else l)
+
+    def coarse_ab(self, l: torch.Tensor) -> torch.Tensor:
+        """Decoded ab upsampled to the input's size, before refinement."""
+        return to_input_size(self.decode(self.padded_logits(l), self.temperature), l)
 
     def forward(self, l: torch.Tensor) -> torch.Tensor:
         """ab at the input's size, refined so that colour edges follow the photo's own edges."""
         return refine(l, self.coarse_ab(l))
+
+
+def to_input_size(x: torch.Tensor, l: torch.Tensor) -> torch.Tensor:
+    """A map at a quarter of the padded input's size, upsampled and cropped to L's size."""
+    h, w = l.shape[-2:]
+    size = (x.shape[-2] * 4, x.shape[-1] * 4)
+    return F.interpolate(x, size=size, mode="bilinear", align_corners=False)[..., :h, :w]
+
+
+class Fade(NamedTuple):
+    """Where the network is unsure, grey instead of a guess.
+
+    An annealed mean over a flat distribution is a blend of unrelated colours, which comes out as a
+    sepia or pink wash on walls, skies and backgrounds (issue 15's "stains"). The flatness of the
+    members' mean distribution (its entropy over log K) says where that happens: chroma is kept in full
+    up to `full`, faded linearly to none at `grey`.
+    """
+
+    full: float
+    grey: float
+
+    def keep(self, logits: list[torch.Tensor]) -> torch.Tensor:
+        prob = torch.stack([torch.softmax(x.float(), dim=1) for x in logits]).mean(dim=0)
+        entropy = -(prob * prob.clamp_min(1e-12).log()).sum(dim=1, keepdim=True) / math.log(prob.shape[1])
+        return ((self.grey - entropy) / (self.grey - self.full)).clamp(0.0, 1.0)
 
 
 class BuiltinEnsemble(nn.Module):
@@ -195,16 +223,22 @@ class BuiltinEnsemble(nn.Module):
 
     Networks that learnt from different ImageNet features err in different places, so averaging their
     colour cancels part of each one's mistakes: on the evaluation photos the hue came out right more
-    often than with either network alone (docs/MODEL_CARD.md, "Why two encoders").
+    often than with either network alone (docs/MODEL_CARD.md, "Why two encoders"). With a `fade`, the
+    colour of pixels the members are unsure of is faded towards grey before refinement.
     """
 
-    def __init__(self, encoders: tuple[str, ...]) -> None:
+    def __init__(self, encoders: tuple[str, ...], fade: Fade | None = None) -> None:
         super().__init__()
         self.members = nn.ModuleList(BuiltinColorizer(encoder=name) for name in encoders)
+        self.fade = fade
 
     def forward(self, l: torch.Tensor) -> torch.Tensor:
-        ab = torch.stack([member.coarse_ab(l) for member in self.members]).mean(dim=0)
-        return refine(l, ab)
+        logits = [member.padded_logits(l) for member in self.members]
+        ab = torch.stack([m.decode(x, m.temperature) for m, x in zip(self.members, logits, strict=True)])
+        ab = ab.mean(dim=0)
+        if self.fade is not None:
+            ab = ab * self.fade.keep(logits)
+        return refine(l, to_input_size(ab, l))
 
 
 def refine(l: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:

@@ -85,9 +85,10 @@ def _siggraph17() -> nn.Module:
 
 
 def _builtin() -> nn.Module:
-    from .builtin import BuiltinEnsemble
+    from .builtin import BuiltinEnsemble, Fade
 
-    return BuiltinEnsemble(BUILTIN_ENCODERS).eval()
+    fade = Fade(*BUILTIN_FADE) if BUILTIN_FADE else None
+    return BuiltinEnsemble(BUILTIN_ENCODERS, fade=fade).eval()
 
 
 # The shipped weights, written by tools/export_builtin.py (which prints these four facts).
@@ -95,6 +96,9 @@ BUILTIN_FILE = "colorsphere-builtin-f5174052.pth"
 BUILTIN_SHA256 = "f51740529291f84da49cd37f37a1730e08e662675f2e3b10bf78c6deb232566f"
 BUILTIN_SIZE = 15242627
 BUILTIN_ENCODERS = ("mobilenet_v2", "efficientnet_lite0")
+# Fade unsure colour towards grey: (entropy kept in full, entropy greyed), e.g. (0.5, 0.8); None is off.
+# Off: it halves the stain rate but takes colour spread below the bar (docs/MODEL_CARD.md, "Stains").
+BUILTIN_FADE: tuple[float, float] | None = None
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
