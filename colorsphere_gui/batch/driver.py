@@ -31,7 +31,7 @@ from colorsphere_gui.core.errors import ColorSphereError, DiskFullError, UsageEr
 from colorsphere_gui.core.monochrome import ToneReport, classify_tone
 from colorsphere_gui.core.photo import Photo
 from colorsphere_gui.core.provenance import SOFTWARE
-from colorsphere_gui.core.writer import temp_name
+from colorsphere_gui.core.writer import fsync_folder, temp_name
 
 from . import naming
 from .job import BatchSettings, BatchSummary, FileResult, Job, Task, shown
@@ -60,22 +60,10 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some network file systems refuse fsync on folders
-    finally:
-        os.close(fd)
-
-
 def rename_into_place(temp: Path, final: Path) -> None:
     """The one moment an output appears under its final name (a test hook can stop the process here)."""
     os.replace(temp, final)
-    _fsync_folder(final.parent)
+    fsync_folder(final.parent)
 
 
 def made_by_colorsphere(path: Path) -> bool:

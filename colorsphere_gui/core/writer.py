@@ -287,10 +287,10 @@ def _atomic_write(dest: Path, encode: Callable[[BinaryIO], None]) -> None:
                 f"{dest}: could not encode the image ({e}); try another output format"
             ) from e
         raise
-    _fsync_folder(dest.parent)
+    fsync_folder(dest.parent)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Make the rename itself durable (POSIX; Windows has no directory handles to sync)."""
     if os.name != "posix":
         return
