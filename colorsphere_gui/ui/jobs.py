@@ -17,6 +17,7 @@ from PySide6.QtGui import QImage
 from colorsphere_gui.batch import BatchRunner, BatchSettings, BatchSummary, discover
 from colorsphere_gui.core.color import grey_from_l
 from colorsphere_gui.core.errors import ColorSphereError
+from colorsphere_gui.core.hints import Hint
 from colorsphere_gui.core.metrics import mse, psnr, ssim
 from colorsphere_gui.core.monochrome import classify_tone
 from colorsphere_gui.core.photo import SUPPORTED_EXTENSIONS, Photo, read_photo
@@ -24,6 +25,7 @@ from colorsphere_gui.core.upsample import merge_to_rgb, resize_columns
 from colorsphere_gui.core.writer import MetadataWarning, write_photo
 from colorsphere_gui.engine import pixels8
 
+from .hint_store import HintStore
 from .imaging import THUMB_SIDE, fitted_size, float_to_rgb8, shrink, to_qimage
 from .workers import ColorizerPool, TaskContext
 
@@ -62,11 +64,13 @@ class LoadedPhoto:
 
 @dataclass(frozen=True, eq=False)
 class Colorized:
-    """Stage payload: the network's ab for one model, and the device that actually ran it."""
+    """Stage payload: the network's ab for one model, the device that actually ran it, and the hint
+    points it follows (a result for points since edited is stale)."""
 
     model: str
     ab: np.ndarray
     device: str
+    hints: tuple[Hint, ...] = ()
 
 
 def load_photo(path: Path, preview_side: int) -> LoadedPhoto:
@@ -128,10 +132,22 @@ class DisplayRequest:
     loaded: LoadedPhoto | None = None
     ab: np.ndarray | None = None
     colorize: bool = True  # False while the model is missing: the photo is still shown
+    hints: tuple[Hint, ...] | None = ()  # None: not known yet, the photo's saved points are read
+
+
+def known_hints(
+    ctx: TaskContext, path: Path, size: tuple[int, int], hints: tuple[Hint, ...] | None
+) -> tuple[Hint, ...]:
+    """`hints`, or the points saved for the photo when they are not known yet (sent as a "hints" stage)."""
+    if hints is not None:
+        return hints
+    saved = HintStore().read(path, size)
+    ctx.emit("hints", saved)
+    return saved.hints
 
 
 def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
-    """Stages: loaded, predicted, thumb, preview (screen size, first), full (full resolution)."""
+    """Stages: loaded, hints (when not known), predicted, thumb, preview (screen size, first), full."""
 
     def run(ctx: TaskContext) -> None:
         loaded = req.loaded
@@ -139,6 +155,7 @@ def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
             ctx.step(f"Reading {req.path.name}")
             loaded = load_photo(req.path, req.preview_side)
             ctx.emit("loaded", loaded)
+        hints = known_hints(ctx, req.path, loaded.photo.size, req.hints)
         ab = req.ab
         if ab is None and not req.colorize:
             return
@@ -146,9 +163,9 @@ def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
             ctx.step("Loading the model")
             colorizer = pool.get(req.model, req.device)
             ctx.step(f"Colorizing {req.path.name}")
-            prediction = colorizer.predict(loaded.photo)
+            prediction = colorizer.predict(loaded.photo, hints=hints)
             ab = prediction.ab
-            ctx.emit("predicted", Colorized(req.model, ab, prediction.device))
+            ctx.emit("predicted", Colorized(req.model, ab, prediction.device, hints))
             ctx.emit("thumb", render(loaded.l_thumb, ab, req.strength))
         if loaded.has_preview:
             ctx.step("Preview")
@@ -159,7 +176,9 @@ def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
     return run
 
 
-def predict_job(pool: ColorizerPool, path: Path, model: str, device: str, strength: float) -> Job:
+def predict_job(
+    pool: ColorizerPool, path: Path, model: str, device: str, strength: float, hints: tuple[Hint, ...] | None
+) -> Job:
     """Colorize a photo that is not on screen: only its ab and a thumbnail are kept."""
 
     def run(ctx: TaskContext) -> None:
@@ -167,11 +186,12 @@ def predict_job(pool: ColorizerPool, path: Path, model: str, device: str, streng
         photo = read_photo(path)
         l_thumb = shrink(photo.luminance(), fitted_size(*photo.size, THUMB_SIDE))
         ctx.emit("thumb", to_qimage(float_to_rgb8(np.clip(l_thumb / 100.0, 0.0, 1.0))))
+        points = known_hints(ctx, path, photo.size, hints)
         ctx.step("Loading the model")
         colorizer = pool.get(model, device)
         ctx.step(f"Colorizing {path.name}")
-        prediction = colorizer.predict(photo)
-        ctx.emit("predicted", Colorized(model, prediction.ab, prediction.device))
+        prediction = colorizer.predict(photo, hints=points)
+        ctx.emit("predicted", Colorized(model, prediction.ab, prediction.device, points))
         ctx.emit("thumb", render(l_thumb, prediction.ab, strength))
 
     return run

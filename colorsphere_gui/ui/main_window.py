@@ -48,6 +48,7 @@ from .catalog import ModelCatalog
 from .compare_dialog import CompareDialog
 from .compare_view import FULL, PREVIEW, SIDE, SPLIT, CompareView
 from .controls import DevicePanel, PhotoPanel, StrengthPanel
+from .hint_mode import HintMode
 from .icons import action_icon, app_icon
 from .jobs import (
     Colorized,
@@ -159,12 +160,16 @@ class MainWindow(QMainWindow):
         batch = QPushButton(action_icon("batch"), "Batch restore a folder…")
         batch.setAccessibleName("Batch restore a folder")
         batch.clicked.connect(self.open_batch)
+        self.hint_mode = HintMode(self)
+        self.hint_mode.changed.connect(self._hints_changed)
+        self.hint_mode.message.connect(self.show_notice)
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(6, 6, 6, 6)
         for widget in (self.model_panel, self.device_panel, self.strength_panel, self.photo_panel):
             side_layout.addWidget(widget)
+        side_layout.insertWidget(1, self.hint_mode.panel)  # below the model, which decides how hints work
         side_layout.addStretch(1)
         side_layout.addWidget(batch)
         scroll = QScrollArea()
@@ -300,9 +305,17 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addActions([self.act_save, self.act_save_as, self.act_save_all])
         file.addSeparator()
+        file.addActions([self.hint_mode.act_export, self.hint_mode.act_import])
+        file.addSeparator()
         file.addAction(self.act_batch)
         file.addSeparator()
         file.addAction(self.act_quit)
+        edit = bar.addMenu("&Edit")
+        for action in self.hint_mode.edit_actions():
+            if action is None:
+                edit.addSeparator()
+            else:
+                edit.addAction(action)
         view = bar.addMenu("&View")
         view.addActions([self.act_side, self.act_original])
         view.addSeparator()
@@ -334,7 +347,7 @@ class MainWindow(QMainWindow):
         tools.addWidget(self.hold_button)
         tools.addActions([self.act_fit, self.act_actual])
         tools.addSeparator()
-        tools.addActions([self.act_recolorize, self.act_cancel])
+        tools.addActions([self.hint_mode.act_mode, self.act_recolorize, self.act_cancel])
         self.addToolBar(tools)
 
     def _build_status_bar(self) -> None:
@@ -392,6 +405,9 @@ class MainWindow(QMainWindow):
 
     def strength(self) -> float:
         return self.strength_panel.strength()
+
+    def displaying(self) -> bool:
+        return self._display_task is not None
 
     def _preview_side(self) -> int:
         screen = self.screen()
@@ -500,6 +516,7 @@ class MainWindow(QMainWindow):
             self.photo_panel.details.setText(entry.name)
             self.photo_panel.compare_button.setEnabled(False)
             self.setWindowTitle(f"{entry.name} — ColorSphere")
+            self.hint_mode.show(entry)
         self.strip.select(entry.id)
         self.view.setFocus()
         if self._bg_task is not None and self._bg_entry is entry:
@@ -531,7 +548,15 @@ class MainWindow(QMainWindow):
             if loaded is not None:
                 return  # the photo is on screen and there is nothing to run
         req = DisplayRequest(
-            entry.path, model, self.device(), self.strength(), self._preview_side(), loaded, ab, colorize
+            entry.path,
+            model,
+            self.device(),
+            self.strength(),
+            self._preview_side(),
+            loaded,
+            ab,
+            colorize,
+            self.hint_mode.hints_of(entry),
         )
         task = Task(f"Colorizing {entry.name}", display_job(self.pool, req))
         task.stage.connect(lambda kind, payload: self._display_stage(entry, req, kind, payload))
@@ -560,6 +585,8 @@ class MainWindow(QMainWindow):
                 self.photo_panel.compare_button.setEnabled(payload.is_colour)
                 self._update_actions()
                 self.photo_shown.emit(entry.id)
+        elif kind == "hints":
+            self.hint_mode.restored(entry, payload)  # type: ignore[arg-type]
         elif kind == "predicted" and not self._paused:  # after Cancel, a late result is dropped
             self._store(entry, payload)  # type: ignore[arg-type]
         elif kind == "thumb" and not self._paused:
@@ -577,6 +604,8 @@ class MainWindow(QMainWindow):
                 self.view.set_busy_text("Full resolution…")
 
     def _store(self, entry: PhotoEntry, result: Colorized) -> None:
+        if result.hints != self.hint_mode.hints_of(entry):
+            return  # the points were edited while it ran: a newer run follows
         entry.results[result.model] = result.ab
         entry.devices[result.model] = result.device
         entry.errors.pop(result.model, None)
@@ -651,7 +680,9 @@ class MainWindow(QMainWindow):
             return
         task = Task(
             f"Colorizing {entry.name}",
-            predict_job(self.pool, entry.path, model, self.device(), self.strength()),
+            predict_job(
+                self.pool, entry.path, model, self.device(), self.strength(), self.hint_mode.hints_of(entry)
+            ),
         )
         task.stage.connect(lambda kind, payload: self._background_stage(entry, kind, payload))
         task.error.connect(lambda text: self._failed(entry, model, text))
@@ -664,7 +695,9 @@ class MainWindow(QMainWindow):
     def _background_stage(self, entry: PhotoEntry, kind: str, payload: object) -> None:
         if self._paused:
             return
-        if kind == "predicted":
+        if kind == "hints":
+            self.hint_mode.restored(entry, payload)  # type: ignore[arg-type]
+        elif kind == "predicted":
             self._store(entry, payload)  # type: ignore[arg-type]
         elif kind == "thumb":
             entry.thumb = payload  # type: ignore[assignment]
@@ -692,6 +725,22 @@ class MainWindow(QMainWindow):
             self._bg_task.cancel()
         self._paused = False
         self._request_display()
+        self.hint_mode.model_changed()
+        self._update_actions()
+
+    def _hints_changed(self, entry_id: int) -> None:
+        """Every result of the photo followed the old points: colorize it again (the network only; the
+        photo stays loaded), newest edit first."""
+        entry = self.entry(entry_id)
+        if entry is None:
+            return
+        entry.results.clear()
+        entry.errors.clear()
+        entry.saved_key = None  # a file saved before the edit no longer shows the photo's colours
+        self.strip.refresh(entry, self.model())
+        if entry is self.current:
+            self._paused = False
+            self._request_display()
         self._update_actions()
 
     def _model_installed(self, name: str) -> None:
