@@ -32,6 +32,11 @@ class ModelSpec:
     factory builds the network in eval mode with untrained weights; weights.load_model fills it.
     input_size is the side the network is run at: L is resized to input_size x input_size, or, with
     keep_aspect, so that its shorter side is input_size (networks that accept any shape).
+    takes_hints: the network's forward takes SIGGRAPH17's hint inputs, `net(l, ab_hint, mask)`
+    (core/hints.py builds them); other networks get hints only through the edge-aware correction
+    after the network (core/hint_spread.py).
+    has_distribution: the network has `distribution(l, ab_hint, mask)` giving its per-pixel ab
+    probabilities, from which the engine proposes likely colours at a point.
     """
 
     name: str
@@ -47,6 +52,8 @@ class ModelSpec:
     fp16_safe: bool
     detect: Callable[[StateDict], bool]
     keep_aspect: bool = False
+    takes_hints: bool = False
+    has_distribution: bool = False
 
     def hash_matches(self, digest: str) -> bool:
         """True when `digest` (full hex SHA-256) is the official release's."""
@@ -87,9 +94,9 @@ def _builtin() -> nn.Module:
 
 
 # The shipped weights, written by tools/export_builtin.py (which prints these four facts).
-BUILTIN_FILE = "colorsphere-builtin-f5174052.pth"
-BUILTIN_SHA256 = "f51740529291f84da49cd37f37a1730e08e662675f2e3b10bf78c6deb232566f"
-BUILTIN_SIZE = 15242627
+BUILTIN_FILE = "colorsphere-builtin-be4e89e0.pth"
+BUILTIN_SHA256 = "be4e89e03234b7ec30664d0aea325964e247ad88e173dea542a884420b46d881"
+BUILTIN_SIZE = 17453703
 BUILTIN_ENCODERS = ("mobilenet_v2", "efficientnet_lite0")
 
 MODELS: dict[str, ModelSpec] = {
@@ -110,6 +117,8 @@ MODELS: dict[str, ModelSpec] = {
             factory=_builtin,
             input_size=224,  # measured against 128 and 176 (docs/MODEL_CARD.md)
             keep_aspect=True,
+            takes_hints=True,
+            has_distribution=True,
             fp16_safe=True,
             detect=has_shapes({"members.0.head.weight": (529, 96, 1, 1), "members.0.ab_bins": (529, 2)}),
         ),
@@ -125,6 +134,7 @@ MODELS: dict[str, ModelSpec] = {
             "ECCV 2016.",
             factory=_eccv16,
             input_size=256,
+            has_distribution=True,
             # Not validated in half precision against the official weights: stay in float32.
             fp16_safe=False,
             detect=has_shapes(
@@ -149,6 +159,8 @@ MODELS: dict[str, ModelSpec] = {
             factory=_siggraph17,
             input_size=256,
             fp16_safe=False,
+            takes_hints=True,
+            has_distribution=True,
             detect=has_shapes(
                 {
                     "model1.0.weight": (64, 4, 3, 3),
