@@ -1,0 +1,139 @@
+"""Hint mode's click-to-preview latency on a 12-megapixel scan, against the plain preview, in one run.
+
+    .venv/bin/python -m benchmarks.hint_latency                   # built-in model, 4000x3000, 7 repeats
+    .venv/bin/python -m benchmarks.hint_latency --size 6000x4000 --repeat 5 --model siggraph17
+
+The real main window (offscreen), the real engine and model. The scan is opened and colorized once;
+then two things are timed alternately, each from the moment the GUI thread gets the input to the
+moment the view holds the new screen-sized 'after' image (CompareView.after_shown(PREVIEW)):
+- reference: Recolorize (F5) on the loaded photo with its points unchanged: network at its working
+  size + the screen-sized merge, which is what the app already did before hints existed;
+- click: a left click on the photo in hint mode, which adds a point and colorizes again with it.
+Between measurements the full-resolution render and the chooser's likely colours are let finish, so
+runs do not overlap. Prints medians, the ratio click / reference, and the issue's bar (0.5 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QMouseEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from benchmarks.photos import make_scans  # noqa: E402
+
+BAR_S = 0.5
+PREVIEW_SIDE = 2560  # a 1440p screen's long side: what the window's first preview uses there
+TIMEOUT_S = 60.0
+
+
+def wait_until(app: QApplication, done, timeout: float = TIMEOUT_S) -> None:
+    end = time.perf_counter() + timeout
+    while not done():
+        if time.perf_counter() > end:
+            raise SystemExit("timed out waiting for the window")
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def time_until_preview(app: QApplication, window, act) -> float:
+    """Seconds from act() (on the GUI thread) to the new preview in the view, then wait for idle."""
+    shown: list[float] = []
+    slot = lambda level: shown.append(time.perf_counter()) if level == "preview" else None  # noqa: E731
+    window.view.after_shown.connect(slot)
+    start = time.perf_counter()
+    act()
+    wait_until(app, lambda: bool(shown))
+    window.view.after_shown.disconnect(slot)
+    wait_until(app, lambda: not window.tracker.busy())
+    return shown[0] - start
+
+
+def click(window, x: float, y: float) -> None:
+    """A left click on the view at a point given as fractions of its size, as the window system sends it."""
+    view = window.view
+    pos = QPoint(round(view.width() * x), round(view.height() * y))
+    for kind in (QMouseEvent.Type.MouseButtonPress, QMouseEvent.Type.MouseButtonRelease):
+        event = QMouseEvent(
+            kind,
+            pos,
+            view.mapToGlobal(pos),
+            Qt.MouseButton.LeftButton,
+            Qt.MouseButton.LeftButton
+            if kind == QMouseEvent.Type.MouseButtonPress
+            else Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(view, event)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="4000x3000", help="scan size WxH (default 12 megapixels)")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--model", default="builtin")
+    args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+
+    work = Path(tempfile.mkdtemp(prefix="colorsphere-hint-latency-"))
+    os.environ["COLORSPHERE_HOME"] = str(work / "home")  # saved points stay in this run's folder
+    (scan,) = make_scans(work / "scans", 1, width, height)
+
+    from colorsphere_gui.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("colorize/model", args.model)
+    settings.setValue("colorize/device", "cpu")
+    MainWindow._preview_side = lambda self: PREVIEW_SIDE  # the offscreen screen is 800x600
+    window = MainWindow(settings=settings)
+    window.resize(1400, 900)
+    window.show()
+    colorized: list[int] = []
+    window.colorized.connect(colorized.append)
+    window.open_paths([scan])
+    wait_until(app, lambda: bool(colorized))
+    wait_until(app, lambda: not window.tracker.busy())
+    if window.model() != args.model:
+        raise SystemExit(f"the model {args.model} is not installed")
+    window.hint_mode.act_mode.setChecked(True)
+
+    reference, clicks = [], []
+    for i in range(args.repeat):
+        reference.append(time_until_preview(app, window, window.recolorize))
+        x, y = 0.2 + 0.6 * ((i * 0.37) % 1.0), 0.25 + 0.5 * ((i * 0.61) % 1.0)
+        clicks.append(time_until_preview(app, window, lambda x=x, y=y: click(window, x, y)))
+    points = len(window.hint_mode.points())
+    window.hide()  # not close(): it would ask whether to quit without saving the result
+
+    ref, hint = statistics.median(reference), statistics.median(clicks)
+    print(
+        f"## Hint click to preview: {width}x{height} scan, model {args.model}, CPU ({os.cpu_count()} cores)"
+    )
+    print()
+    print(f"preview side {PREVIEW_SIDE} px; {args.repeat} repeats each, alternating; medians")
+    print()
+    print("| | median s | min s | max s |")
+    print("|---|---:|---:|---:|")
+    print(f"| reference: Recolorize to preview | {ref:.3f} | {min(reference):.3f} | {max(reference):.3f} |")
+    label = f"click in hint mode to preview (1..{points} points)"
+    print(f"| {label} | {hint:.3f} | {min(clicks):.3f} | {max(clicks):.3f} |")
+    print()
+    print(
+        f"ratio click / reference: {hint / ref:.2f}; bar: {BAR_S} s from click to preview -> "
+        f"{'met' if hint <= BAR_S else 'NOT met'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
