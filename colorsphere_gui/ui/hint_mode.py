@@ -34,7 +34,7 @@ from .workers import ColorizerPool, Task, TaskTracker
 
 CLICK_SLOP_PX = 4  # a press that moves further than this is a pan, not a click
 FALLBACK_COLOUR = "#b05a3c"
-SUGGEST_WAIT_MS = 1500  # the longest the likely colours wait for the new colours to be on screen
+SUGGEST_WAIT_MS = 2000  # the longest the likely colours wait for the new colours to be on screen
 
 
 @dataclass
@@ -127,7 +127,7 @@ class HintMode(QObject):
         self._suggest_timer.setSingleShot(True)
         self._suggest_timer.setInterval(SUGGEST_WAIT_MS)
         self._suggest_timer.timeout.connect(self._suggest)
-        self.view.after_shown.connect(self._suggest)
+        self.view.after_shown.connect(self._after_shown)
         self.group = QUndoGroup(self)
         self.overlay = HintOverlay(self.view)
         self.overlay.hide()
@@ -429,15 +429,20 @@ class HintMode(QObject):
         self._find_likely_colours()
 
     def _find_likely_colours(self) -> None:
-        """Asked for once the chooser is open; the new colours come first, the suggestions just after:
-        two forward passes at once on two cores would make both late."""
+        """Asked for once the chooser is open. The new colours come first and the suggestions once the
+        photo is on screen at full resolution: two forward passes at once on two cores would make the
+        next preview late, and a click during the full-resolution render cancels it but not a pass."""
         self._wants_suggestions = True
         if self._window.displaying():
-            self._suggest_timer.start()  # or sooner: when the new colours are on screen
+            self._suggest_timer.start()  # at the latest; sooner when the full resolution is on screen
         else:
             self._suggest()
 
-    def _suggest(self, _level: str = "") -> None:
+    def _after_shown(self, level: str) -> None:
+        if level == FULL:
+            self._suggest()
+
+    def _suggest(self) -> None:
         self._suggest_timer.stop()
         if not self._wants_suggestions or self._selected is None or not self.chooser.isVisible():
             return

@@ -86,9 +86,10 @@ def test_clicking_places_a_point_and_the_photo_takes_its_colour_there(hinting, q
     assert window.hint_mode.points() == (Hint(150, 100, BLUE),)
     assert is_blue(after_rgb(window, 150, 100)), "the result takes the hint's colour at the point"
     assert is_warm(after_rgb(window, 20, 20)), "and keeps the model's colour away from it"
-    # On screen, just beside the ring (which is drawn in the hint's colour itself):
-    beside = at(window, 150, 100) + QPoint(16, 0)
-    assert is_blue(on_screen_rgb(window, beside))
+    # On screen: the point is a ring filled with its colour, and the photo is blue just beside it too.
+    ring = on_screen_rgb(window, at(window, 150, 100))
+    assert np.abs(ring - np.array(QColor(BLUE).getRgb()[:3])).max() <= 3
+    assert is_blue(on_screen_rgb(window, at(window, 150, 100) + QPoint(16, 0)))
     assert window.hint_mode.chooser.isVisible(), "the colour chooser opens beside the new point"
 
 
