@@ -37,7 +37,6 @@ FALLBACK_COLOUR = "#b05a3c"
 SUGGEST_WAIT_MS = 2000  # the longest the likely colours wait for the new colours to be on screen
 
 
-@dataclass
 class HintHost(Protocol):
     """What hint mode needs of the main window."""
 
@@ -262,15 +261,15 @@ class HintMode(QObject):
         unchanged = state.known and state.hints == hints  # the end of a drag, already shown live
         state.hints = hints
         state.known = True
-        if persist:
-            self._persist(state)
         if self._entry is not None and entry_id == self._entry.id:
             if self._selected is not None and self._selected >= len(hints):
                 self._selected = None
                 self.chooser.hide()
             self._refresh()
         if not unchanged:
-            self.changed.emit(entry_id)
+            self.changed.emit(entry_id)  # first: the worker starts before the file is synced to disk
+        if persist:
+            self._persist(state)
 
     def _persist(self, state: _PhotoHints) -> None:
         if state.key is None:
