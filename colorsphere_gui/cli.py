@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", dest="models", action="append", help="model to score (repeatable)")
     ev.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     ev.add_argument("--limit", type=int, default=0, help="use only the first N photos")
+    ev.add_argument(
+        "--hints",
+        help="score hint following instead: hint counts such as 0,1,2,5,10,20 (simulated from the originals)",
+    )
+    ev.add_argument("--side", type=int, default=512, help="with --hints: photos resized to this longer side")
     return parser
 
 
@@ -160,8 +165,29 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from colorsphere_gui.evaluation import evaluate_models, format_table
 
     models = args.models or [DEFAULT_MODEL]
+    if args.hints:
+        return _evaluate_hints(args, models)
     table = evaluate_models(args.folder, models, device=args.device, limit=args.limit, log=_say)
     print(format_table(table))
+    return EXIT_OK
+
+
+def _evaluate_hints(args: argparse.Namespace, models: list[str]) -> int:
+    from colorsphere_gui.hint_evaluation import evaluate_hints, format_hint_table
+
+    try:
+        counts = [int(n) for n in args.hints.split(",")]
+    except ValueError:
+        raise ColorSphereError(
+            f"--hints {args.hints!r}: give hint counts separated by commas, e.g. 0,1,10"
+        ) from None
+    if any(n < 0 for n in counts):
+        raise ColorSphereError(f"--hints {args.hints!r}: hint counts cannot be negative")
+    for model in models:
+        photos, rows, grey = evaluate_hints(
+            args.folder, model, counts, device=args.device, limit=args.limit, side=args.side, log=_say
+        )
+        print(format_hint_table(model, photos, args.side, rows, grey))
     return EXIT_OK
 
 

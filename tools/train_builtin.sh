@@ -23,6 +23,22 @@ print(F.get_model_file_path())")
 shares="scenes=0.40,bsds500_train=0.08,people_scenes=0.06,flowers=0.12,people_fullbody=0.12,clothing_cc0=0.06"
 shares+=",faces_utk=0.06,portraits_wiki=0.07,faces_stirling=0.03"
 
+# Colour hints (issue 16), a second stage run on its own: HINTS_FROM=WEIGHTS tools/train_builtin.sh DATA_DIR
+# [RUN_DIR] teaches both members of an exported ensemble (WEIGHTS: the file the stage above exported,
+# colorsphere-builtin-f5174052.pth) to follow hints: hint branch at full rate, decoder at a tenth of it,
+# encoder and BatchNorm statistics frozen; simulated hints on DATA_DIR + its sibling train2, 128 px crops,
+# batch 16, the two members side by side on one thread each. HINT_STOP stops both at that step of a
+# HINT_STEPS schedule (the shipped weights: see docs/MODEL_CARD.md, "Colour hints").
+if [ -n "${HINTS_FROM:-}" ]; then
+    data2="$(dirname "$data")/train2"
+    for member in 0 1; do
+        .venv/bin/python -m colorsphere_gui.training.hints_train "$HINTS_FROM" "$member" "$data" "$data2" \
+            --run "$run/hints/m$member" --steps "${HINT_STEPS:-1000}" --stop-after "${HINT_STOP:-0}" &
+    done
+    wait
+    exit 0
+fi
+
 train_member() {  # ENCODER WEIGHTS STEPS
     local dir="$run/$1"
     .venv/bin/python -m colorsphere_gui.training.train "$data" --run "$dir" --encoder "$1" \

@@ -5,8 +5,13 @@ each hint's residual (its a, b minus the output's mean a, b over the hint's patc
 weighted by exp(-d / SPREAD) where d is the geodesic distance from the patch: a path's length in
 pixels plus EDGE_COST for every unit of L it crosses. The correction therefore fills the hinted
 object and stops at its luminance edges, and is exactly the residual on the patch itself. Where
-several hints reach a pixel, the nearest dominates (the residuals are averaged with weights w^4) and
-the correction's strength is that of the strongest.
+several hints reach a pixel, the geodesically nearest one's residual is used (a soft minimum over
+MIX pixels, so that the boundary between two hints' regions is not a hard seam), at the strength of
+that nearest distance.
+
+The constants were measured (docs/MODEL_CARD.md, "Colour hints"): a long reach and a mild edge cost
+score best, because most of a network's error near a hint is a cast shared by the whole object or
+photo; the edge cost decides mostly which hint's correction a pixel takes.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ import numpy as np
 from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
-SPREAD = 24.0  # pixels at the network's working size
-EDGE_COST = 1.5  # pixels of path length per unit of L crossed
+SPREAD = 300.0  # pixels at the network's working size: how far a correction reaches
+MIX = 8.0  # pixels: where hints compete, the geodesically nearest one's residual wins within this margin
+EDGE_COST = 0.15  # pixels of path length per unit of L crossed
 WORK_SIDE = 160  # distances are computed on a grid whose shorter side is at most this (speed)
 
 
@@ -38,7 +44,7 @@ def honour_hints(
     h, w = l.shape
     step = max(1, int(np.ceil(min(h, w) / WORK_SIDE)))
     costs = _geodesic_costs(l[::step, ::step])
-    residuals, weights = [], []
+    residuals, distances = [], []
     for k, where in enumerate(ndimage.find_objects(labels), start=1):
         patch = labels[where] == k
         target = hint_ab[:, where[0], where[1]][:, patch].mean(axis=1)
@@ -47,21 +53,18 @@ def honour_hints(
         rows, cols = np.nonzero(labels == k)
         starts = sorted({(r // step, c // step) for r, c in zip(rows, cols, strict=True)})
         distance, _ = MCP_Geometric(costs).find_costs(starts)
-        weight = np.exp(-distance * step / spread).astype(np.float32)
-        weights.append(_upsample(weight, (h, w)))
-    stack = np.stack(weights)
-    strength = stack.max(axis=0)
-    for k in range(count):  # the patch itself gets its own hint in full
-        stack[k][labels == k + 1] = 1.0
-        strength[labels == k + 1] = 1.0
-    sharp = stack**4
-    mix = (
-        np.tensordot(np.moveaxis(sharp, 0, -1), np.stack(residuals), axes=1)
-        / np.maximum(sharp.sum(axis=0), 1e-12)[..., None]
-    )
+        distances.append(_upsample(distance.astype(np.float32) * step, (h, w)))
+    stack = np.stack(distances)
+    for k in range(count):  # the patch itself is at distance 0 from its own hint
+        stack[k][labels == k + 1] = 0.0
+    nearest = stack.min(axis=0)
+    mix = np.exp(-(stack - nearest) / MIX)
+    mix /= mix.sum(axis=0)
+    correction = np.tensordot(np.moveaxis(mix, 0, -1), np.stack(residuals).astype(np.float32), axes=1)
     for k in range(count):
-        mix[labels == k + 1] = residuals[k]
-    return (ab + strength[..., None] * mix).astype(np.float32)
+        correction[labels == k + 1] = residuals[k]
+    strength = np.exp(-nearest / spread)
+    return (ab + strength[..., None] * correction).astype(np.float32)
 
 
 def _upsample(small: np.ndarray, size: tuple[int, int]) -> np.ndarray:

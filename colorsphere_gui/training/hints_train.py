@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("data", type=Path, nargs="+", help="folders of colour training photos")
     p.add_argument("--run", type=Path, required=True)
     p.add_argument("--cache", type=Path, default=Path("cache"))
-    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--steps", type=int, default=1000, help="length of the learning-rate schedule")
+    p.add_argument("--stop-after", type=int, default=0, help="save and stop at this step (0: at --steps)")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--crop", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -123,7 +124,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"resumed at step {step}", flush=True)
     log = (args.run / "log.jsonl").open("a")
     t0 = time.time()
-    while step < args.steps:
+    last = min(args.steps, args.stop_after or args.steps)
+    while step < last:
         rng = np.random.default_rng([args.seed, args.member, step])
         idx = rng.integers(0, len(train), size=args.batch)
         lab = lab_batch(augment(train[idx], args.crop, rng))
@@ -142,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
             t0 = time.time()
             log.write(json.dumps({"step": step, "loss": loss.item(), **parts, "img_per_s": rate}) + "\n")
             log.flush()
-        if step % args.save_every == 0 or step == args.steps:
+        if step % args.save_every == 0 or step == last:
             state = {
                 "model": model.state_dict(),
                 "opt": opt.state_dict(),
@@ -151,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
             }
             torch.save(state, args.run / "checkpoint.tmp")
             (args.run / "checkpoint.tmp").replace(ckpt_path)
-            if step % args.keep_every == 0 or step == args.steps:
+            if step % args.keep_every == 0 or step == last:
                 torch.save(
                     {"model": state["model"], "step": step, "encoder": model.encoder_name},
                     args.run / f"checkpoint-{step}.pt",
