@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from colorsphere_gui.core.hints import SIDECAR_SUFFIX, Hint, HintsError, load_hints, save_hints
+from colorsphere_gui.core.photo import Photo
 from colorsphere_gui.models.weights import user_data_dir
 
 CHUNK = 1 << 20
@@ -27,6 +29,10 @@ def content_key(path: Path) -> str:
         for chunk in iter(lambda: f.read(CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+class HintedColorizer(Protocol):
+    def colorize(self, photo: Photo, strength: float = 1.0, hints: Sequence[Hint] = ()) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,22 @@ class HintStore:
         photo when they were placed, and the engine checks them again against the pixels it reads."""
         path = self.path(content_key(photo))
         return tuple(load_hints(path, math.inf, math.inf)) if path.is_file() else ()
+
+    def has_any(self) -> bool:
+        return self.folder.is_dir() and any(self.folder.glob(f"*{SIDECAR_SUFFIX}"))
+
+    def colorize_with(self, colorizer: HintedColorizer) -> Callable[[Photo, float], Any]:
+        """For a batch: `colorizer.colorize` with each photo's saved points. With none saved at all it is
+        the colorizer's own method, which the batch splits into overlapping read, network and write
+        stages; with points, each photo goes through one colorize call."""
+        if not self.has_any():
+            return colorizer.colorize
+
+        def colorize(photo: Photo, strength: float) -> Any:
+            hints = self.lookup(photo.path) if photo.path is not None else ()
+            return colorizer.colorize(photo, strength, hints=hints)
+
+        return colorize
 
     def write(self, key: str, hints: Sequence[Hint]) -> None:
         """Keep the photo's hints; none left removes its file. Raises HintsError when it cannot write."""

@@ -326,7 +326,8 @@ class BatchRequest:
 
 
 def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
-    """The CLI's batch engine, with per-file results forwarded as stages ("jobs", then "result")."""
+    """The CLI's batch engine, with per-file results forwarded as stages ("jobs", then "result"), and
+    each photo colorized with the points the user placed on it (saved by hint mode)."""
 
     def run(ctx: TaskContext) -> BatchSummary:
         ctx.step("Looking for photos")
@@ -336,7 +337,7 @@ def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
         colorizer = pool.get(req.model, req.device)
         ctx.step("Colorizing")
         runner = BatchRunner(
-            colorizer.colorize,
+            HintStore().colorize_with(colorizer),
             req.settings,
             on_result=lambda result, i, n: ctx.emit("result", (result, i, n)),
             cancel=ctx.cancel_event,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QColorDialog, QFileDialog
@@ -307,3 +308,39 @@ def test_edits_are_saved_for_next_time_as_they_happen(hinting, qtbot, photo):
     with qtbot.waitSignal(window.colorized, timeout=WAIT_MS):
         window.hint_mode.act_redo.trigger()
     assert load_hints(saved, *SIZE) == [Hint(150, 100, BLUE)]
+
+
+def test_the_batch_colorizes_each_photo_with_its_saved_points(window, qtbot, tmp_path):
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    src.mkdir()
+    hinted = grey_image(src / "hinted.png", size=SIZE)
+    grey_image(src / "plain.png", size=(320, 200))  # other content: no points of its own
+    HintStore().write(content_key(hinted), [Hint(150, 100, BLUE)])
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+    with qtbot.waitSignal(dialog.batch_finished, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert is_blue(np.asarray(Image.open(dest / "hinted.png").convert("RGB"))[100, 150].astype(int))
+    assert is_warm(np.asarray(Image.open(dest / "plain.png").convert("RGB"))[100, 150].astype(int))
+
+
+def test_a_batch_photo_with_damaged_saved_points_fails_alone(window, qtbot, tmp_path):
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    src.mkdir()
+    damaged = grey_image(src / "damaged.png", size=SIZE)
+    grey_image(src / "plain.png", size=(320, 200))
+    store = HintStore()
+    store.write(content_key(damaged), [Hint(1, 1, BLUE)])
+    store.path(content_key(damaged)).write_text("{oops")
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+    with qtbot.waitSignal(dialog.batch_finished, timeout=WAIT_MS) as finished:
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    status, details = dialog.row_status("damaged.png")
+    assert status == "failed" and "not valid JSON" in details
+    assert dialog.row_status("plain.png")[0] == "done"
+    assert finished.args[0].count("done") == 1
