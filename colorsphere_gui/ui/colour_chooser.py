@@ -155,7 +155,7 @@ class ColourChooser(QFrame):
         self.likely.show_text("Looking for the colours likely here…")
         self.recent_row.show_colours(self._recent.colours(), "None yet: the colours you choose appear here.")
         self.adjustSize()
-        self._place(anchor)
+        self.place_beside(anchor)
         self.show()
         self.raise_()
 
@@ -167,7 +167,7 @@ class ColourChooser(QFrame):
             self.likely.show_colours(colours, "The model finds no clear colour here.")
         if self.isVisible():
             self.adjustSize()
-            self._place(self.pos(), keep=True)
+            self._keep_inside(self.pos().x(), self.pos().y())
 
     def choose_any(self) -> None:
         colour = QColorDialog.getColor(QColor(self._current), self.window(), "Colour of the hint point")
@@ -180,18 +180,19 @@ class ColourChooser(QFrame):
         self.recent_row.show_colours(self._recent.colours(), "")
         self.chosen.emit(self._current)
 
-    def _place(self, anchor: QPoint, keep: bool = False) -> None:
+    def place_beside(self, anchor: QPoint) -> None:
+        """Right of `anchor` (the point, in the parent's coordinates), else left of it, inside the parent."""
         parent = self.parentWidget()
-        if parent is None:
-            return
-        if keep:
-            x, y = anchor.x(), anchor.y()
-        else:
-            x, y = anchor.x() + 18, anchor.y() - self.height() // 2
-            if x + self.width() > parent.width():
-                x = anchor.x() - 18 - self.width()  # left of the point when there is no room right
-        x = max(4, min(x, parent.width() - self.width() - 4))
-        y = max(4, min(y, parent.height() - self.height() - 4))
+        x, y = anchor.x() + 18, anchor.y() - self.height() // 2
+        if parent is not None and x + self.width() > parent.width():
+            x = anchor.x() - 18 - self.width()
+        self._keep_inside(x, y)
+
+    def _keep_inside(self, x: int, y: int) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            x = max(4, min(x, parent.width() - self.width() - 4))
+            y = max(4, min(y, parent.height() - self.height() - 4))
         self.move(x, y)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name

@@ -127,6 +127,7 @@ class HintMode(QObject):
         self._suggest_timer.setInterval(SUGGEST_WAIT_MS)
         self._suggest_timer.timeout.connect(self._suggest)
         self.view.after_shown.connect(self._after_shown)
+        self.view.zoom_changed.connect(self._follow_selected)
         self.group = QUndoGroup(self)
         self.overlay = HintOverlay(self.view)
         self.overlay.hide()
@@ -351,21 +352,20 @@ class HintMode(QObject):
         if name:
             self.import_file(Path(name))
 
-    def import_file(self, path: Path) -> bool:
+    def import_file(self, path: Path) -> None:
         """Replace the photo's points with a sidecar's (undoable); a bad file changes nothing."""
         size = self.view.photo_size()
         try:
             hints = load_hints(path, size.width(), size.height())
         except HintsError as exc:
             self.message.emit(f"Import Hints could not use {path.name}. {_sentence(str(exc))}", "error")
-            return False
+            return
         replaced = len(self.points())
         self._selected = None
         self.chooser.hide()
         self._push(hints, "Import hints")
         note = f", replacing {replaced} (Undo brings them back)" if replaced else ""
         self.message.emit(f"Imported {len(hints)} hint point(s) from {path.name}{note}.", "info")
-        return True
 
     # ================================================================ display
     def _mode_toggled(self, on: bool) -> None:
@@ -426,6 +426,12 @@ class HintMode(QObject):
         hint = self.points()[self._selected]
         self.chooser.open_at(screen_points(self.view, hint.x, hint.y)[-1].toPoint(), hint.color)
         self._find_likely_colours()
+
+    def _follow_selected(self) -> None:
+        """After a zoom the chooser moves with its point."""
+        if self.chooser.isVisible() and self._selected is not None:
+            hint = self.points()[self._selected]
+            self.chooser.place_beside(screen_points(self.view, hint.x, hint.y)[-1].toPoint())
 
     def _find_likely_colours(self) -> None:
         """Asked for once the chooser is open. The new colours come first and the suggestions once the
