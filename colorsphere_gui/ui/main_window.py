@@ -573,7 +573,11 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _display_stage(self, entry: PhotoEntry, req: DisplayRequest, kind: str, payload: object) -> None:
-        on_screen = entry is self.current and req.model == self.model()
+        on_screen = (
+            entry is self.current
+            and req.model == self.model()
+            and req.hints in (None, self.hint_mode.hints_of(entry))  # None: the saved ones, read by the job
+        )
         if kind == "loaded" and isinstance(payload, LoadedPhoto):
             if entry.thumb is None:
                 entry.thumb = payload.before_thumb
