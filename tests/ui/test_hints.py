@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QColorDialog, QFileDialog
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QWheelEvent
+from PySide6.QtWidgets import QApplication, QColorDialog, QFileDialog
 
 from colorsphere_gui.core.hints import Hint, load_hints, save_hints
 from colorsphere_gui.ui.colour_chooser import RecentColours
@@ -185,7 +185,20 @@ def test_divider_pan_and_zoom_keep_working_in_hint_mode(hinting, qtbot):
     qtbot.mouseMove(view, QPoint(view.width() // 4, y))
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=QPoint(view.width() // 4, y))
     assert view.divider() == pytest.approx(0.25, abs=0.02)
-    view.zoom_by(3.0)
+    scale = view.scale()
+    centre = QPointF(view.rect().center())
+    wheel = QWheelEvent(
+        centre,
+        view.mapToGlobal(centre),
+        QPoint(),
+        QPoint(0, 120 * 4),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(view, wheel)
+    assert view.scale() > scale * 2, "the wheel zooms"
     before = view.center()
     start = QPoint(view.width() * 3 // 4, view.height() // 2)
     qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
