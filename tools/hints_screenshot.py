@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         recent.add(patch_colour(colour, x, y))  # a new point takes the last colour chosen
         click(x, y)
     window.view.set_divider(0.22)
-    click(*POINTS[1])  # select the orange hat's point: the chooser opens beside it
+    click(*POINTS[-1])  # select the blue hat's point: the chooser opens beside it, over the wall
     settle(lambda: bool(window.hint_mode.chooser.likely.buttons), timeout=60)
     window.view.setFocus()
     app.processEvents()
