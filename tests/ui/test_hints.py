@@ -110,6 +110,9 @@ def test_the_chooser_offers_the_models_likely_colours_and_recolours_the_point(hi
     with qtbot.waitSignal(window.colorized, timeout=WAIT_MS):
         qtbot.mouseClick(chooser.more, Qt.MouseButton.LeftButton)
     assert window.hint_mode.points()[0].color == "#10a020"
+    with qtbot.waitSignal(window.colorized, timeout=WAIT_MS):
+        window.hint_mode.act_undo.trigger()
+    assert window.hint_mode.points()[0].color == LIKELY[1], "a colour change is one undo step"
 
 
 def test_dragging_a_point_moves_it_in_one_undoable_step(hinting, qtbot):
