@@ -120,6 +120,8 @@ def main(argv: list[str] | None = None) -> None:
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["opt"])
+        for group, scale in zip(opt.param_groups, (1.0, args.decoder_lr_scale), strict=True):
+            group["lr_scale"] = scale  # a resumed run may change the decoder's share of the rate
         step = ckpt["step"]
         print(f"resumed at step {step}", flush=True)
     log = (args.run / "log.jsonl").open("a")
