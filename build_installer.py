@@ -41,6 +41,10 @@ EXCLUDES = [
     "pytestqt",
     "hypothesis",
     "colorsphere_gui.training",
+    "colorsphere_gui.batch.ray_runner",  # the cluster runner (the [cluster] extra) is not in the app
+    "ray",
+    "pyarrow",
+    "grpc",
     "torch.utils.tensorboard",
     "tensorboard",
     "torchvision",

@@ -1,14 +1,18 @@
 """Headless command line: `colorsphere colorize|models|evaluate ...`; no logic of its own.
 
 Every failure a user can fix comes out as one line on stderr and an exit status: 0 all done, 1 some
-files failed, 2 a usage or set-up error (nothing was colorized).
+files failed, 2 a usage or set-up error (nothing was colorized), 130 stopped by the user (Ctrl-C or
+SIGTERM; finished files are kept and the report is written).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from tqdm import tqdm
@@ -17,8 +21,20 @@ from colorsphere_gui import __version__
 from colorsphere_gui.core.errors import ColorSphereError
 from colorsphere_gui.models.registry import DEFAULT_MODEL, MODELS
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 COMMANDS = ("colorize", "models", "evaluate")
+EXIT_HELP = """exit status:
+  0    every photo done (or up to date, or skipped as already in colour)
+  1    some photos failed (each is named on stderr and in the report), or a full disk stopped the batch
+  2    usage or set-up error: nothing was colorized (bad path, missing model, output folder read-only
+       or in use by another batch)
+  130  stopped by the user (Ctrl-C or SIGTERM): finished photos are kept, no partial file is left,
+       the report is written; run the same command again to go on"""
+COLORIZE_HELP = """Colorize photos and folders of photos into an output folder, keeping the folder structure.
+The output folder keeps a job record (.colorsphere-record.sqlite) and a report (colorsphere-report.csv)
+of every photo ever processed there: a re-run skips what is up to date. Two photos that would get the
+same output name (A/photo.png and B/photo.png; scan.png beside scan.bmp) are written as photo.png and
+"photo (2).png", the same way on every run."""
 
 
 def _say(message: str) -> None:
@@ -27,12 +43,21 @@ def _say(message: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="colorsphere", description="Bring colour back to black-and-white photos."
+        prog="colorsphere",
+        description="Bring colour back to black-and-white photos.",
+        epilog=EXIT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ColorSphere {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    col = sub.add_parser("colorize", help="colorize photos and folders of photos")
+    col = sub.add_parser(
+        "colorize",
+        help="colorize photos and folders of photos",
+        description=COLORIZE_HELP,
+        epilog=EXIT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     col.add_argument(
         "inputs", nargs="+", type=Path, help="photos or folders (folders are searched recursively)"
     )
@@ -54,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--strength", type=float, default=1.0, help="colour strength, 0 (grey) to 2 (default 1)")
     col.add_argument(
         "--redo", action="store_true", help="colorize again photos whose output is already up to date"
+    )
+    col.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="colorize on Ray workers: local (this machine), auto (the running cluster) or ray://HOST:PORT; "
+        "needs pip install 'colorsphere[cluster]' and storage every node sees (docs/SCALING.md)",
     )
     col.add_argument(
         "--overwrite",
@@ -83,12 +114,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _stop_on_signals(cancel: threading.Event) -> Iterator[None]:
+    """Ctrl-C and SIGTERM ask the batch to stop after the photos in progress; pressing again only says
+    so again. Cutting a write or the network short would gain a second and risk a partial file."""
+
+    def stop(signum: int, frame: object) -> None:
+        again = cancel.is_set()
+        cancel.set()
+        _say(
+            "still stopping: finishing the photos in progress"
+            if again
+            else "stopping after the photos in progress; finished files are kept"
+        )
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _on_ray(args: argparse.Namespace, jobs: list, settings, on_result, cancel: threading.Event):  # noqa: ANN001
+    """The same batch with its photos colorized by Ray workers (batch/ray_runner.py, issue 17)."""
+    try:
+        from colorsphere_gui.batch.ray_runner import run_on_ray
+    except ModuleNotFoundError as exc:
+        raise ColorSphereError(f"--ray needs {exc.name}: pip install 'colorsphere[cluster]'") from None
+    return run_on_ray(
+        args.ray, args.model, args.device, jobs, args.output, settings, on_result, cancel, _say
+    )
+
+
 def cmd_colorize(args: argparse.Namespace) -> int:
     from colorsphere_gui.batch import BatchRunner, BatchSettings, OnDemand, Stages, discover
+    from colorsphere_gui.batch.progress import progress_for
 
     if not 0.0 <= args.strength <= 2.0:
         raise ColorSphereError(f"--strength {args.strength} is out of range: use a value from 0 to 2")
-    jobs = discover(args.inputs, args.output)
+    jobs = discover(args.inputs, args.output, note=_say)
     if not jobs:
         names = ", ".join(str(p) for p in args.inputs)
         _say(f"no supported photos found in {names} (JPEG, PNG, TIFF, BMP, WebP)")
@@ -109,25 +177,31 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         resume=not args.redo,
     )
-    bar = tqdm(total=len(jobs), unit="photo", file=sys.stderr, dynamic_ncols=True)
+    bar = progress_for(len(jobs))
 
     def on_result(result, index: int, total: int) -> None:  # noqa: ANN001 - FileResult
         bar.update(1)
         if result.status == "failed":
             _say(f"failed: {result.message}")
 
-    runner = BatchRunner(OnDemand(make_colorizer).colorize, settings, on_result, threading.Event())
+    cancel = threading.Event()
+    runner = BatchRunner(OnDemand(make_colorizer).colorize, settings, on_result, cancel, note=_say)
     try:
-        summary = runner.run(jobs, args.output)
-    except KeyboardInterrupt:
-        _say("cancelled; finished files are kept, no partial file was left")
-        return EXIT_FAILED
+        with _stop_on_signals(cancel):
+            if args.ray:
+                summary = _on_ray(args, jobs, settings, on_result, cancel)
+            else:
+                summary = runner.run(jobs, args.output)
     finally:
         bar.close()
-    _say(
-        f"{summary.count('done')} done, {summary.count('skipped')} skipped, "
-        f"{summary.count('failed')} failed; report: {args.output / 'colorsphere-report.csv'}"
+    counts = (
+        f"{summary.count('done')} done, {summary.count('skipped')} skipped, {summary.count('failed')} failed"
     )
+    report = f"report: {summary.report}" if summary.report else "no report was written"
+    if summary.cancelled:
+        _say(f"stopped by the user: {counts}; finished files are kept, no partial file was left; {report}")
+    else:
+        _say(f"{counts}; {report}")
     if summary.stopped_reason:
         _say(f"stopped: {summary.stopped_reason}")
     return summary.exit_code
@@ -191,14 +265,29 @@ def _evaluate_hints(args: argparse.Namespace, models: list[str]) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM outside a batch's run (while looking for photos, loading, downloading) ends the command
+    the way Ctrl-C does: one line and status 130, not a silent death."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"colorize": cmd_colorize, "models": cmd_models, "evaluate": cmd_evaluate}[args.command]
     try:
-        return handler(args)
+        with _sigterm_as_ctrl_c():
+            return handler(args)
     except ColorSphereError as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        _say("cancelled")
-        return EXIT_USAGE
+        _say("stopped by the user")
+        return EXIT_STOPPED

@@ -71,11 +71,13 @@ def describe_device(device: torch.device) -> str:
 
 
 def network_size(spec: ModelSpec, width: int, height: int) -> tuple[int, int]:
-    """Size (w, h) of the network's input: Zhang's nets take a fixed square, ours keeps the aspect."""
+    """Size (w, h) of the network's input: Zhang's nets take a fixed square, ours keeps the aspect, with
+    the long side capped (see ModelSpec.max_aspect) so that a thin strip costs no more than a panorama."""
     if not spec.keep_aspect:
         return spec.input_size, spec.input_size
-    scale = spec.input_size / min(width, height)
-    return max(1, round(width * scale)), max(1, round(height * scale))
+    longest = spec.input_size * spec.max_aspect
+    scale = min(spec.input_size / min(width, height), longest / max(width, height))
+    return max(1, min(round(width * scale), int(longest))), max(1, min(round(height * scale), int(longest)))
 
 
 def network_input(pixels8: np.ndarray, size: tuple[int, int]) -> np.ndarray:

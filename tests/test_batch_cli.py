@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,7 @@ def test_rerun_skips_everything_up_to_date_without_rewriting(first_run) -> None:
     assert code == 1  # the three broken files still fail
     rows = report(out)
     assert rows["plate.tif"] == ("done", "up to date; not rewritten")
-    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items() if p.name != MANIFEST_NAME)
+    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items() if not p.name.startswith(MANIFEST_NAME))
 
 
 def test_output_equal_to_source_is_refused_with_nothing_written(tmp_path: Path) -> None:
@@ -130,7 +131,7 @@ def test_disk_full_stops_the_batch_cleanly(tmp_path: Path, monkeypatch: pytest.M
     def full(*args, **kwargs):
         raise DiskFullError(f"disk full writing {args[2]}: free space or choose another destination")
 
-    monkeypatch.setattr("colorsphere_gui.batch.write_photo", full)
+    monkeypatch.setattr("colorsphere_gui.batch.runner.write_photo", full)
     out = tmp_path / "out"
     assert cli.main(["colorize", str(src), "-o", str(out), "--device", "cpu"]) == 1
     rows = report(out)
@@ -155,12 +156,13 @@ def test_models_list_shows_builtin_installed(capsys: pytest.CaptureFixture[str])
     assert "installed" in lines["builtin"] and "missing" in lines["siggraph17"]
 
 
-def test_manifest_records_settings(first_run) -> None:
+def test_record_keeps_settings_and_colour_skips(first_run) -> None:
     _, out, _, _ = first_run
-    entries = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
-    written = [e for e in entries.values() if "output" in e]
-    assert len(written) == 8 and all(json.loads(e["settings"])["model"] == "builtin" for e in written)
-    assert [e["skipped"] for e in entries.values() if "skipped" in e] == [report(out)["colour.jpg"][1]]
+    with sqlite3.connect(out / MANIFEST_NAME) as db:
+        settings = [json.loads(s) for (s,) in db.execute("SELECT settings FROM outputs")]
+        skips = [reason for (reason,) in db.execute("SELECT reason FROM tones")]
+    assert len(settings) == 8 and all(s["model"] == "builtin" for s in settings)
+    assert skips == [report(out)["colour.jpg"][1]]
 
 
 def test_redo_colorizes_up_to_date_photos_again(tmp_path: Path) -> None:
@@ -176,7 +178,6 @@ def test_redo_colorizes_up_to_date_photos_again(tmp_path: Path) -> None:
 def test_rerun_with_nothing_to_do_neither_decodes_nor_makes_the_colorizer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from colorsphere_gui import batch
     from colorsphere_gui.batch import BatchRunner, BatchSettings, OnDemand, discover
     from colorsphere_gui.engine import Colorizer
 
@@ -199,7 +200,7 @@ def test_rerun_with_nothing_to_do_neither_decodes_nor_makes_the_colorizer(
     def no_decoding(path: Path) -> None:
         raise AssertionError(f"{path} decoded again")
 
-    monkeypatch.setattr(batch, "read_photo", no_decoding)
+    monkeypatch.setattr("colorsphere_gui.batch.runner.read_photo", no_decoding)
     assert run() == ["done", "skipped"] and made == ["made"]  # nothing decoded, no model loaded
 
 

@@ -6,7 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
 py="${PYTHON:-python3}"
-[ -x .venv/bin/python ] || "$py" -m venv .venv
+command -v "$py" >/dev/null || {
+  echo "bootstrap: $py not found: install Python 3.10 or newer (Debian/Ubuntu: apt-get install python3 python3-venv)" >&2
+  exit 1
+}
+# A .venv without pip is what `python3 -m venv` leaves behind where Debian's python3-venv is missing;
+# made again (--clear) on every run until it works, so installing that package is all a user must do.
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  "$py" -m venv --clear .venv >/dev/null 2>&1 && .venv/bin/python -m pip --version >/dev/null 2>&1 || {
+    echo "bootstrap: could not create .venv with pip: install Python's venv module" \
+         "(Debian/Ubuntu: apt-get install python3-venv) and run again" >&2
+    exit 1
+  }
+fi
 stamp=".venv/.colorsphere-${extras:-base}"
 want="$(cat pyproject.toml tools/bootstrap.sh | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

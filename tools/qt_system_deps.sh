@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Linux system libraries Qt 6's xcb and offscreen platforms load at run time, when missing
-# (Debian/Ubuntu, needs root or sudo). Safe to run repeatedly.
+# (Debian/Ubuntu, needs root or sudo), and python3-venv, without which tools/bootstrap.sh cannot make
+# .venv on a fresh Debian or Ubuntu. Safe to run repeatedly.
 set -euo pipefail
-pkgs=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libx11-6 libx11-xcb1
+pkgs=(python3-venv libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libx11-6 libx11-xcb1
       libxkbcommon0 libxkbcommon-x11-0 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
       libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1
       libxcb-xfixes0 libxcb-xkb1 fonts-dejavu-core)

@@ -18,7 +18,8 @@ import numpy as np
 
 EXIF_POINTER, GPS_POINTER, INTEROP_POINTER = 34665, 34853, 40965
 ORIENTATION = 274
-SHORT, LONG = 3, 4
+SOFTWARE = 305
+ASCII, SHORT, LONG = 2, 3, 4
 # bytes per item of each TIFF field type (BYTE, ASCII, SHORT, LONG, RATIONAL, SBYTE, UNDEFINED, SSHORT,
 # SLONG, SRATIONAL, FLOAT, DOUBLE, IFD); entries of other types cannot be sized and are skipped
 _SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
@@ -81,6 +82,12 @@ def with_order(block: ExifBlock, order: str) -> ExifBlock:
 
 def number_entry(tag: int, value: int, order: str, kind: int = SHORT) -> Entry:
     return Entry(tag, kind, 1, struct.pack(order + ("H" if kind == SHORT else "I"), value))
+
+
+def text_entry(tag: int, text: str) -> Entry:
+    """An ASCII entry; characters outside ASCII become '?', as the type allows nothing else."""
+    value = text.encode("ascii", "replace") + b"\0"
+    return Entry(tag, ASCII, len(value), value)
 
 
 def parse(blob: bytes) -> ExifBlock:

@@ -11,6 +11,7 @@ without imagecodecs), while Pillow still reads the metadata.
 from __future__ import annotations
 
 import io
+import os
 import struct
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +29,11 @@ SUPPORTED_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tif
 
 # The JPEG opener returns "MPO" for camera JPEGs with extra preview frames; they are JPEGs to the user.
 _PIL_FORMATS = ("JPEG", "PNG", "TIFF", "BMP", "WEBP")
+# The largest photo opened without being asked: Pillow's own decompression-bomb limit (which warned
+# from 89 Mpx and refused from 179 Mpx, with no way through) is replaced by this one, which a user with
+# the memory for a larger scan can raise (README, "Very large scans").
+MAX_MEGAPIXELS_ENV = "COLORSPHERE_MAX_MEGAPIXELS"
+DEFAULT_MAX_MEGAPIXELS = 180
 # Rows per strip in luminance(): about 4 Mpx of float32 temporaries at a time whatever the image size.
 _STRIP_PIXELS = 1 << 22
 _ORIENT = {
@@ -159,8 +165,6 @@ def read_photo(path: Path | str) -> Photo:
             f"{path}: not a supported image (JPEG, PNG, TIFF, BMP or WebP); check that it is a photo "
             "and convert it if needed"
         ) from e
-    except Image.DecompressionBombError as e:
-        raise ImageReadError(f"{path}: image is too large to open safely ({e}); scale it down first") from e
     except MemoryError as e:
         raise ImageReadError(
             f"{path}: not enough memory to open it; close other programs or scale it down"
@@ -177,6 +181,7 @@ def _read(path: Path) -> Photo:
     # Pillow's default, but other code (training loaders) may flip this process-wide switch: an archive
     # tool must refuse a truncated scan rather than pad it with grey.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
+    Image.MAX_IMAGE_PIXELS = None  # the size limit is ColorSphere's own: _check_size
     try:
         im = Image.open(path, formats=_PIL_FORMATS)
     except UnidentifiedImageError:
@@ -185,6 +190,7 @@ def _read(path: Path) -> Photo:
                 raise
         return _read_tiff_without_pillow(path)  # layouts Pillow has no mode for, e.g. 16-bit grey+alpha
     with im:
+        _check_size(path, *im.size)
         fmt = "JPEG" if im.format == "MPO" else im.format
         meta = PhotoMeta(format=fmt, mode=im.mode, page_count=getattr(im, "n_frames", 1))
         _note_pages(meta)
@@ -200,6 +206,38 @@ def _read(path: Path) -> Photo:
             meta.mode = sixteen
             pixels, alpha = _split_alpha(_decode_native(path, fmt), sixteen)
     return _upright(path, pixels, alpha, meta, orientation)
+
+
+def max_megapixels() -> float | None:
+    """The size limit in megapixels: COLORSPHERE_MAX_MEGAPIXELS when set (0: no limit), else the default.
+
+    Decoding needs the whole image in memory several times over (source, colour result, encoder), so
+    a damaged or hostile header claiming gigapixels must not be believed without being asked.
+    """
+    raw = os.environ.get(MAX_MEGAPIXELS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_MEGAPIXELS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also NaN
+        raise ImageReadError(
+            f"{MAX_MEGAPIXELS_ENV}={raw!r} is not a number of megapixels: set it to, say, 400 (0: no limit)"
+        )
+    return value or None
+
+
+def _check_size(path: Path, width: int, height: int) -> None:
+    limit = max_megapixels()
+    megapixels = width * height / 1e6
+    if limit is not None and megapixels > limit:
+        raise ImageReadError(
+            f"{path}: {width} x {height} pixels ({megapixels:.0f} Mpx) is over the {limit:g}-megapixel limit "
+            f"that keeps a damaged or huge file from exhausting the memory; to open it anyway, set the "
+            f"environment variable {MAX_MEGAPIXELS_ENV}={int(megapixels) + 1} (or more) before starting "
+            "ColorSphere, or scale the scan down"
+        )
 
 
 def _note_pages(meta: PhotoMeta) -> None:
@@ -413,9 +451,7 @@ def _read_tiff_without_pillow(path: Path) -> Photo:
     """TIFF layouts Pillow cannot open: pixels from tifffile, metadata from the raw tags."""
     with tifffile.TiffFile(path) as tif:
         page = tif.pages.first
-        limit = Image.MAX_IMAGE_PIXELS
-        if limit and page.imagewidth * page.imagelength > 2 * limit:  # Pillow's own bomb limit
-            raise Image.DecompressionBombError(f"{page.imagewidth} x {page.imagelength} pixels")
+        _check_size(path, page.imagewidth, page.imagelength)
         layout = _tiff_layout(page, path)
         meta = PhotoMeta(format="TIFF", mode=layout, page_count=len(tif.pages))
     _note_pages(meta)

@@ -37,6 +37,7 @@ from PIL import Image
 from colorsphere_gui.core import exif as exiftags
 from colorsphere_gui.core.errors import DiskFullError, ImageWriteError
 from colorsphere_gui.core.photo import Photo, PhotoMeta
+from colorsphere_gui.core.provenance import Provenance, stamp_xmp
 
 JPEG_QUALITY = 95
 _FORMAT_NAMES = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "webp": "WEBP"}
@@ -54,6 +55,7 @@ _JPEG_SEGMENT = 65533  # payload bytes of one JPEG marker segment; extended XMP 
 # EXIF IFD0 tags a TIFF output does not take from the source's EXIF: tifffile writes these itself
 # (layout, resolution) or refuses them, and the placeholders below must stay unique.
 _TIFF_OWN_TAGS = exiftags.TIFF_LAYOUT_TAGS | tifffile.TIFF.TAG_FILTERED | {282, 283, 296, 34664, 34852}
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
 _XMP_ORIENTATION = (
     (re.compile(rb'tiff:Orientation="[0-9]"'), b'tiff:Orientation="1"'),
     (re.compile(rb"<tiff:Orientation>[0-9]</tiff:Orientation>"), b"<tiff:Orientation>1</tiff:Orientation>"),
@@ -88,9 +90,16 @@ def output_dtype(source: Photo, fmt: str | None = None) -> type[np.unsignedinteg
 
 
 def write_photo(
-    rgb: np.ndarray, source: Photo, dest: Path | str, fmt: str | None = None, *, overwrite: bool = False
+    rgb: np.ndarray,
+    source: Photo,
+    dest: Path | str,
+    fmt: str | None = None,
+    *,
+    overwrite: bool = False,
+    provenance: Provenance | None = None,
 ) -> Path:
-    """Write rgb (HxWx3 at full resolution) with source's depth, alpha and metadata.
+    """Write rgb (HxWx3 at full resolution) with source's depth, alpha and metadata, and a record of
+    how it was made (core/provenance.py; without `provenance`, the software alone).
 
     rgb is float32 in [0, 1], or already rounded to uint8/uint16 (see output_dtype). Returns the path
     written, whose suffix may differ from dest's (see output_path). Losses the
@@ -123,15 +132,17 @@ def write_photo(
             "pixels and is dropped (output is untagged sRGB)",
         )
         icc = None
+    provenance = provenance or Provenance()
     parts = _Parts(
         pixels,
         alpha,
         meta,
         icc,
-        _output_exif(meta.exif, *source.size, dest),
-        _output_xmp(meta.xmp),
+        _output_exif(meta.exif, *source.size, dest, provenance.software),
+        _output_xmp(meta.xmp, provenance),
         meta.iptc,
         dest,
+        provenance.software,
     )
     if container == "JPEG":
         _fit_jpeg_segments(parts)
@@ -152,6 +163,7 @@ class _Parts:
     xmp: bytes | None
     iptc: bytes | None
     dest: Path
+    software: str
 
     def pillow_image(self) -> Image.Image:
         return Image.fromarray(self.pixels if self.alpha is None else np.dstack([self.pixels, self.alpha]))
@@ -206,11 +218,17 @@ def _check_destination(dest: Path, source: Photo, overwrite: bool) -> None:
 
 
 def _os_error(dest: Path, e: OSError, doing: str = "could not write") -> ImageWriteError:
-    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or _is_short_write(e):
         return DiskFullError(f"{dest}: disk full: free space on {dest.parent} or choose another destination")
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return ImageWriteError(f"{dest}: folder is read-only: choose another destination")
     return ImageWriteError(f"{dest}: {doing} ({e.strerror or e}); check the destination folder")
+
+
+def _is_short_write(e: OSError) -> bool:
+    """NumPy's tofile (tifffile writes pixel data with it) reports a full disk as "N requested and M
+    written" with no errno; on a regular file, a write cut short means the space (or quota) ran out."""
+    return e.errno is None and _SHORT_WRITE.search(str(e)) is not None
 
 
 def _atomic_write(dest: Path, encode: Callable[[BinaryIO], None]) -> None:
@@ -256,16 +274,17 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _output_exif(raw: bytes | None, width: int, height: int, dest: Path) -> exiftags.ExifBlock | None:
-    """The source's EXIF for upright pixels: orientation 1 and the output's pixel dimensions."""
-    if not raw:
-        return None
-    try:
-        block = exiftags.parse(raw)
-    except (ValueError, struct.error):
-        _warn(dest, "the source's EXIF is damaged and is dropped")
-        return None
+def _output_exif(raw: bytes | None, width: int, height: int, dest: Path, software: str) -> exiftags.ExifBlock:
+    """The source's EXIF for upright pixels: orientation 1, the output's pixel dimensions, and the
+    software that made it (a new block when the source had none)."""
+    block = exiftags.ExifBlock()
+    if raw:
+        try:
+            block = exiftags.parse(raw)
+        except (ValueError, struct.error):
+            _warn(dest, "the source's EXIF is damaged and is dropped")
     o = block.order
+    block.ifd0[exiftags.SOFTWARE] = exiftags.text_entry(exiftags.SOFTWARE, software)
     if exiftags.ORIENTATION in block.ifd0:
         block.ifd0[exiftags.ORIENTATION] = exiftags.number_entry(exiftags.ORIENTATION, 1, o)
     for tag, value in ((40962, width), (40963, height)):  # PixelXDimension, PixelYDimension
@@ -274,13 +293,12 @@ def _output_exif(raw: bytes | None, width: int, height: int, dest: Path) -> exif
     return block
 
 
-def _output_xmp(xmp: bytes | None) -> bytes | None:
-    """XMP may repeat the orientation; left as it was, viewers would rotate the upright pixels again."""
-    if not xmp:
-        return None
+def _output_xmp(xmp: bytes | None, provenance: Provenance) -> bytes:
+    """The source's XMP with the provenance added. XMP may repeat the orientation; left as it was,
+    viewers would rotate the upright pixels again."""
     for pattern, upright in _XMP_ORIENTATION:
-        xmp = pattern.sub(upright, xmp)
-    return xmp
+        xmp = pattern.sub(upright, xmp) if xmp else xmp
+    return stamp_xmp(xmp, provenance)
 
 
 def _fit_jpeg_segments(p: _Parts) -> None:
@@ -355,6 +373,7 @@ def _png_chunks(p: _Parts) -> list[tuple[bytes, bytes]]:
     if p.exif is not None:
         chunks.append((b"eXIf", exiftags.build(p.exif)[6:]))  # the chunk has no "Exif\0\0" prefix
     texts = dict(p.meta.text)
+    texts["Software"] = p.software
     if p.xmp:
         texts["XML:com.adobe.xmp"] = p.xmp.decode("utf-8", "replace")
     for key, text in texts.items():

@@ -31,7 +31,10 @@ class ModelSpec:
     (torch.hub names files `<name>-<sha256 prefix>.pth`); verification is a prefix match either way.
     factory builds the network in eval mode with untrained weights; weights.load_model fills it.
     input_size is the side the network is run at: L is resized to input_size x input_size, or, with
-    keep_aspect, so that its shorter side is input_size (networks that accept any shape).
+    keep_aspect, so that its shorter side is input_size (networks that accept any shape), but never
+    longer than max_aspect x input_size: a forward pass needs memory in proportion to its area, and a
+    1 x 3000 px strip scaled to a short side of 224 would be 224 x 672,000 (24 GB). Beyond that aspect
+    the whole photo is scaled down instead, keeping its shape, so the network's input stays bounded.
     takes_hints: the network's forward takes SIGGRAPH17's hint inputs, `net(l, ab_hint, mask)`
     (core/hints.py builds them); other networks get hints only through the edge-aware correction
     after the network (core/hint_spread.py).
@@ -52,6 +55,7 @@ class ModelSpec:
     fp16_safe: bool
     detect: Callable[[StateDict], bool]
     keep_aspect: bool = False
+    max_aspect: float = 4.0
     takes_hints: bool = False
     has_distribution: bool = False
 

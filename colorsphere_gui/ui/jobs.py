@@ -21,6 +21,7 @@ from colorsphere_gui.core.hints import Hint
 from colorsphere_gui.core.metrics import mse, psnr, ssim
 from colorsphere_gui.core.monochrome import classify_tone
 from colorsphere_gui.core.photo import SUPPORTED_EXTENSIONS, Photo, read_photo
+from colorsphere_gui.core.provenance import Provenance
 from colorsphere_gui.core.upsample import merge_to_rgb, resize_columns
 from colorsphere_gui.core.writer import MetadataWarning, write_photo
 from colorsphere_gui.engine import pixels8
@@ -211,11 +212,13 @@ class SaveItem:
     loaded: LoadedPhoto | None  # reused when the photo is on screen, else it is read again
 
 
-def save_job(items: list[SaveItem], strength: float) -> Job:
+def save_job(items: list[SaveItem], strength: float, model: str | None = None) -> Job:
     """Writes each result through the archival writer; Cancel stops between files, never inside one.
 
-    What the container cannot keep (16 bits in JPEG, alpha) comes back as "warning" stages.
+    What the container cannot keep (16 bits in JPEG, alpha) comes back as "warning" stages. Each file
+    records the model and strength it was made with (core/provenance.py).
     """
+    provenance = Provenance(model, strength)
 
     def run(ctx: TaskContext) -> list[Path]:
         written = []
@@ -230,7 +233,11 @@ def save_job(items: list[SaveItem], strength: float) -> Job:
             ctx.check()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", MetadataWarning)
-                written.append(write_photo(rgb, photo, item.dest, save_format(item.dest), overwrite=True))
+                written.append(
+                    write_photo(
+                        rgb, photo, item.dest, save_format(item.dest), overwrite=True, provenance=provenance
+                    )
+                )
             for warning in caught:
                 ctx.emit("warning", str(warning.message))
             ctx.emit("saved", written[-1])

@@ -914,7 +914,7 @@ class MainWindow(QMainWindow):
             elif kind == "warning":
                 self.show_notice(str(payload), "warning")
 
-        task = Task("Saving", save_job(items, strength))
+        task = Task("Saving", save_job(items, strength, model))
         task.stage.connect(saved)
         task.progress.connect(self._progress)
         task.result.connect(self._saved)

@@ -157,6 +157,9 @@ def test_save_as_keeps_16_bits_and_never_touches_the_source(window, qtbot, tmp_p
     pixels = tifffile.imread(dest)
     assert pixels.dtype == np.uint16 and pixels.shape == (64, 96, 3)
     assert (pixels[..., 0].astype(int) - pixels[..., 2]).mean() > 1000  # colour, at 16-bit scale
+    with tifffile.TiffFile(dest) as tif:  # the file records what made it (core/provenance.py)
+        xmp = tif.pages.first.tags["XMP"].value
+    assert f"with the {window.model()} model at strength {window.strength():.2f}".encode() in xmp
     assert source.read_bytes() == original
 
 

@@ -1,0 +1,520 @@
+"""The batch's bookkeeping under faults: collisions, kills, signals, concurrent runs, damaged records,
+odd names. The colorizer is the stub of tests/batch_stub.py, so every test checks the record, names,
+report and exit status, not the network."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorsphere_gui import cli
+from colorsphere_gui.batch import LEGACY_MANIFEST_NAME, RECORD_NAME, REPORT_NAME, file_digest
+from tests import fixtures_images as fx
+from tests.batch_child import StubColorizer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def stub_engine(monkeypatch: pytest.MonkeyPatch) -> list[StubColorizer]:
+    """The CLI's colorizer is the stub; the list holds every one made (their .calls count photos)."""
+    made: list[StubColorizer] = []
+
+    def make(*args: object, **kwargs: object) -> StubColorizer:
+        made.append(StubColorizer())
+        return made[-1]
+
+    monkeypatch.setitem(sys.modules, "colorsphere_gui.engine", types.SimpleNamespace(Colorizer=make))
+    return made
+
+
+def calls(made: list[StubColorizer]) -> int:
+    return sum(c.calls for c in made)
+
+
+def grey(path: Path, seed: int = 0, size: tuple[int, int] = (30, 40)) -> Path:
+    pixels = np.roll(fx.grey_ramp(*size), seed * 7, axis=1)
+    return fx.save_png(path, pixels) if path.suffix == ".png" else _save(path, pixels)
+
+
+def _save(path: Path, pixels: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def rows(out: Path) -> list[dict[str, str]]:
+    with (out / REPORT_NAME).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def by_source(out: Path) -> dict[str, dict[str, str]]:
+    return {r["source"]: r for r in rows(out)}
+
+
+def run(*args: str | Path) -> int:
+    return cli.main(["colorize", *map(str, args)])
+
+
+def source_of(output: Path) -> np.ndarray:
+    """The stub writes the source's grey into the red channel: which source an output came from."""
+    return np.asarray(Image.open(output).convert("RGB"))[..., 0]
+
+
+def parts(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if ".part" in p.name]
+
+
+# ----- names -----
+def test_colliding_sources_get_distinct_names_that_stay_the_same_on_every_run(
+    tmp_path: Path, stub_engine: list[StubColorizer]
+) -> None:
+    a, b = grey(tmp_path / "A" / "photo.png", 1), grey(tmp_path / "B" / "photo.png", 2)
+    scans = tmp_path / "scans"
+    grey(scans / "scan.bmp", 3)
+    grey(scans / "scan.png", 4)
+    out = tmp_path / "out"
+    assert run(a, b, scans, "-o", out) == 0
+    expected = {
+        "photo.png": a,
+        "photo (2).png": b,
+        "scan.png": scans / "scan.png",
+        "scan (2).png": scans / "scan.bmp",
+    }
+    for name, source in expected.items():
+        assert np.array_equal(source_of(out / name), np.asarray(Image.open(source))), name
+    done = [r["output"] for r in rows(out) if r["status"] == "done"]
+    assert sorted(done) == sorted(expected)
+
+    assert run(scans, b, a, "-o", out) == 0  # another order: the same names, nothing redone
+    assert calls(stub_engine) == 4
+    assert {r["output"]: r["message"] for r in rows(out)} == dict.fromkeys(
+        expected, "up to date; not rewritten"
+    )
+
+    c = grey(tmp_path / "C" / "photo.png", 5)
+    assert run(c, "-o", out) == 0  # alone, a new source still does not take an earlier source's name
+    assert (out / "photo (3).png").exists() and calls(stub_engine) == 5
+    assert np.array_equal(source_of(out / "photo.png"), np.asarray(Image.open(a)))
+
+
+def test_format_mix_and_switching_format_back_keeps_every_entry(
+    tmp_path: Path, stub_engine: list[StubColorizer]
+) -> None:
+    src = tmp_path / "src"
+    grey(src / "a.jpg", 1)
+    grey(src / "a.png", 2)
+    out = tmp_path / "out"
+    assert run(src, "-o", out, "--format", "png") == 0
+    assert {r["output"] for r in rows(out)} == {"a.png", "a (2).png"}
+    assert np.array_equal(source_of(out / "a.png"), np.asarray(Image.open(src / "a.png")))
+    assert run(src, "-o", out) == 0
+    assert (out / "a.jpg").exists() and calls(stub_engine) == 3
+    for fmt in (["--format", "png"], [], ["--format", "png"]):
+        assert run(src, "-o", out, *fmt) == 0
+    assert calls(stub_engine) == 3, "switching --format back and forth must find every earlier output"
+
+
+# ----- record: location independence, report, odd names -----
+def test_rerun_from_another_folder_and_another_spelling_of_the_output_finds_finished_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stub_engine: list[StubColorizer]
+) -> None:
+    grey(tmp_path / "scans" / "a.png", 1)
+    grey(tmp_path / "scans" / "sub" / "b.png", 2)
+    monkeypatch.chdir(tmp_path)
+    assert run("scans", "-o", "./out") == 0
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert run("../scans", "-o", "../out/") == 0
+    assert run(tmp_path / "scans", "-o", tmp_path / "out") == 0
+    assert calls(stub_engine) == 2
+    assert {r["source"] for r in rows(tmp_path / "out")} == {"../scans/a.png", "../scans/sub/b.png"}
+
+
+def test_report_lists_every_source_of_every_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    grey(tmp_path / "one" / "a.png", 1)
+    (tmp_path / "one" / "broken.png").write_bytes(b"not a png")
+    grey(tmp_path / "two" / "b.png", 2)
+    fx.save_jpeg(tmp_path / "two" / "colour.jpg", fx.colour_scene(30, 40))
+    single = grey(tmp_path / "c.png", 3)
+    assert run(tmp_path / "one", "-o", out) == 1
+    assert run(tmp_path / "two", "-o", out) == 0
+    assert run(single, "-o", out) == 0
+    statuses = {Path(k).name: r["status"] for k, r in by_source(out).items()}
+    assert statuses == {
+        "a.png": "done",
+        "broken.png": "failed",
+        "b.png": "done",
+        "colour.jpg": "skipped",
+        "c.png": "done",
+    }
+    row = by_source(out)["../one/a.png"]
+    assert row["model"] == "builtin" and row["source_blake2b"] == file_digest(tmp_path / "one" / "a.png")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes only on Linux")
+def test_file_name_that_is_not_utf8_is_recorded_and_reported(tmp_path: Path, stub_engine) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    name = os.fsdecode(b"caf\xe9 \xff.png")
+    grey(src / name, 1)
+    out = tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    assert (out / name).exists()
+    assert run(src, "-o", out) == 0 and calls(stub_engine) == 1
+    (row,) = rows(out)
+    assert row["source"] == "../src/caf\\xe9 \\xff.png" and row["status"] == "done"
+
+
+def test_report_cells_that_a_spreadsheet_would_run_are_escaped(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    grey(src / "=HYPERLINK(1).png", 1)
+    grey(src / "@sum.png", 2)
+    out = tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    assert sorted(r["output"] for r in rows(out)) == ["'=HYPERLINK(1).png", "'@sum.png"]
+
+
+# ----- crashes and kills -----
+def child(hold: str, marker: Path, *args: str | Path, **kwargs: object) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable,
+        "-m",
+        "tests.batch_child",
+        hold,
+        str(marker),
+        "--",
+        "colorize",
+        *map(str, args),
+    ]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs
+    )
+
+
+def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"child ended first ({proc.returncode}): {proc.communicate()[1]}")
+        assert time.monotonic() < end, "the child never reached the moment to stop it"
+        time.sleep(0.05)
+
+
+def three_photos(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    for i, name in enumerate(("a.png", "b.png", "c.png")):
+        grey(src / name, i)
+    return src
+
+
+@pytest.mark.parametrize("moment", ["before-rename", "after-rename"])
+def test_kill_9_while_an_output_is_renamed_into_place_is_recovered_by_the_next_run(
+    tmp_path: Path, moment: str, stub_engine: list[StubColorizer]
+) -> None:
+    src, out, marker = three_photos(tmp_path), tmp_path / "out", tmp_path / "marker"
+    proc = child(moment, marker, src, "-o", out)
+    wait_for(marker, proc)
+    proc.kill()
+    proc.wait()
+    assert (out / "a.png").exists() == (moment == "after-rename")
+    assert run(src, "-o", out) == 0
+    report = by_source(out)
+    assert [report[f"../src/{n}"]["status"] for n in ("a.png", "b.png", "c.png")] == ["done"] * 3
+    adopted = moment == "after-rename"
+    assert (report["../src/a.png"]["message"] == "up to date; not rewritten") == adopted
+    assert calls(stub_engine) == (2 if adopted else 3)
+    assert not parts(out)
+
+
+def test_stale_temporary_files_of_earlier_runs_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    stale = [
+        out / ".a.0123456789ab.part.png",
+        out / "..a.png.0123456789ab.part",
+        out / ".colorsphere-report.csv.part",
+        out / "sub" / ".old.0123456789ab.part.jpg",  # a folder this run writes nothing into
+    ]
+    for path in stale:
+        path.write_bytes(b"half a file")
+    keep = out / ".my-notes.part"
+    keep.write_text("the user's", encoding="utf-8")
+    assert run(src, "-o", out) == 0
+    assert not any(p.exists() for p in stale) and keep.exists()
+
+
+def test_damaged_record_is_reported_moved_aside_and_rebuilt_from_what_can_be_verified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stub_engine: list[StubColorizer]
+) -> None:
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    (src / "c.png").write_bytes((src / "a.png").read_bytes())  # changed since: cannot be verified
+    (out / RECORD_NAME).write_bytes(os.urandom(5000))
+    capsys.readouterr()
+    assert run(src, "-o", out) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if "record is damaged" in line]
+    assert len(err) == 1 and "moved aside" in err[0]
+    assert list(out.glob(f"{RECORD_NAME}.damaged-*"))
+    messages = {Path(k).name: r["message"] for k, r in by_source(out).items()}
+    assert messages["a.png"] == messages["b.png"] == "up to date; not rewritten"
+    assert messages["c.png"] == "" and calls(stub_engine) == 4  # changed source: colorized again
+
+
+def test_manifest_of_an_earlier_version_is_migrated(tmp_path: Path, stub_engine: list[StubColorizer]) -> None:
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    os.remove(out / RECORD_NAME)
+    os.remove(out / "c.png")
+    legacy = {}
+    for name in ("a.png", "b.png"):
+        stat = (out / name).stat()
+        legacy[name] = {
+            "output": str(Path("out") / name),  # typed relative to the working folder of that run
+            "source": file_digest(src / name),
+            "settings": json.dumps({"model": "builtin", "fmt": None, "strength": 1.0}, sort_keys=True),
+            "size": stat.st_size,
+            "mtime": stat.st_mtime_ns,
+        }
+    legacy["colour.jpg"] = {"source": "0" * 40, "skipped": "already in colour"}
+    (out / LEGACY_MANIFEST_NAME).write_text(json.dumps(legacy), encoding="utf-8")
+    assert run(src, "-o", out) == 0
+    assert calls(stub_engine) == 4, "a and b are up to date, c (not in the manifest) is redone"
+    assert not (out / LEGACY_MANIFEST_NAME).exists() and (out / f"{LEGACY_MANIFEST_NAME}.migrated").exists()
+
+
+def test_an_output_changed_since_colorsphere_wrote_it_is_not_replaced(tmp_path: Path) -> None:
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    Image.fromarray(np.zeros((5, 5), np.uint8)).save(out / "a.png")  # the user retouched it
+    assert run(src, "-o", out, "--redo") == 1
+    assert "changed since ColorSphere wrote it" in by_source(out)["../src/a.png"]["message"]
+    assert np.asarray(Image.open(out / "a.png")).shape == (5, 5)
+
+
+# ----- concurrency and signals -----
+def test_a_second_batch_into_the_same_folder_is_refused_and_the_first_finishes(tmp_path: Path) -> None:
+    src, out, marker = three_photos(tmp_path), tmp_path / "out", tmp_path / "marker"
+    first = child("network", marker, src, "-o", out)
+    wait_for(marker, first)
+    second = child("none", tmp_path / "unused", src, "-o", out)
+    _, err = second.communicate(timeout=120)
+    assert second.returncode == 2
+    assert err.strip().count("\n") == 0 and "another ColorSphere batch" in err
+    Path(f"{marker}.go").touch()
+    assert first.wait(timeout=120) == 0
+    assert [r["status"] for r in rows(out)] == ["done"] * 3
+
+
+@pytest.mark.parametrize("signals", [[signal.SIGTERM], [signal.SIGINT] * 3])
+def test_sigterm_or_repeated_ctrl_c_mid_write_stop_cleanly_with_status_130(
+    tmp_path: Path, signals: list[signal.Signals]
+) -> None:
+    src, out, marker = three_photos(tmp_path), tmp_path / "out", tmp_path / "marker"
+    proc = child("write", marker, src, "-o", out)
+    wait_for(marker, proc)
+    for sig in signals:
+        proc.send_signal(sig)
+        time.sleep(0.1)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "stopped by the user" in err
+    assert not parts(out), "no partial file may be left"
+    report = rows(out)
+    assert [r["status"] for r in report] == ["done"] * len(report) and len(report) < 3
+    assert all((out / r["output"]).exists() for r in report), "the write in flight was finished"
+    assert run(src, "-o", out) == 0 and len(rows(out)) == 3
+
+
+def _make_read_only(folder: Path) -> None:
+    """chmod for a user; for root, who writes through permissions, the immutable attribute."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False).returncode:
+        pytest.skip("running as root without chattr: no way to make a folder read-only for this test")
+
+
+def _make_writable(folder: Path) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True, check=False)
+    folder.chmod(0o755)
+
+
+def test_read_only_output_folder_exits_2_with_one_line(tmp_path: Path) -> None:
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    out.mkdir()
+    _make_read_only(out)
+    try:
+        proc = child("none", tmp_path / "unused", src, "-o", out)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, err
+        assert err.strip().count("\n") == 0 and "read-only" in err and str(out) in err
+        assert not list(out.iterdir())
+    finally:
+        _make_writable(out)
+
+
+# ----- discovery and the smaller faults -----
+def test_junk_and_links_are_passed_over_with_a_word_not_counted_as_failures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "src"
+    grey(src / "a.png", 1)
+    (src / "._a.png").write_bytes(b"\x00\x05\x16\x07AppleDouble")
+    (src / ".DS_Store").write_bytes(b"junk")
+    grey(tmp_path / "elsewhere" / "b.png", 2)
+    (src / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    out = tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    err = capsys.readouterr().err
+    assert "linked" in err and "not followed" in err
+    assert [r["source"] for r in rows(out)] == ["../src/a.png"]
+
+
+def test_output_folder_holding_the_source_is_refused_with_its_own_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grey(tmp_path / "archive" / "scans" / "a.png", 1)
+    assert run(tmp_path / "archive" / "scans", "-o", tmp_path / "archive") == 2
+    err = capsys.readouterr().err
+    assert "contains the source folder" in err and "no supported photos" not in err
+
+
+def test_disk_full_while_the_report_is_written_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    from colorsphere_gui.batch import report
+
+    real_open = open
+
+    def full(path, mode="r", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if REPORT_NAME in str(path) and "x" in mode:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(report, "open", full, raising=False)
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 1
+    err = capsys.readouterr().err
+    assert "disk full while writing the report" in err and "Traceback" not in err
+    assert not parts(out) and (out / "a.png").exists()
+
+
+def test_log_progress_is_plain_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err and "3 of 3 photos" in err
+
+
+def test_a_folder_that_cannot_be_searched_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from colorsphere_gui.batch import discovery
+
+    src = tmp_path / "src"
+    grey(src / "a.png", 1)
+    grey(src / "locked" / "b.png", 2)
+    scandir = os.scandir
+
+    def refuse(path):  # noqa: ANN001, ANN202 - root reads every folder, so the refusal is simulated
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return scandir(path)
+
+    monkeypatch.setattr(discovery.os, "scandir", refuse)
+    out = tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    err = capsys.readouterr().err
+    assert "locked: cannot be searched (Permission denied)" in err
+    assert [r["source"] for r in rows(out)] == ["../src/a.png"]
+
+
+def test_disk_full_while_the_record_is_written_stops_the_batch_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    from colorsphere_gui.batch.record import Record
+
+    def full(self, *args):  # noqa: ANN001, ANN002, ANN202
+        with self._txn() as db:
+            db.execute("SELECT 1")
+            raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Record, "set_pending", full)
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 1
+    err = capsys.readouterr().err
+    assert "disk full while updating the job record" in err and "Traceback" not in err
+    assert not parts(out) and not (out / "a.png").exists()
+    assert [r["status"] for r in rows(out)] == ["failed"]
+
+
+def test_a_photo_reached_twice_is_one_job_and_one_row(
+    tmp_path: Path, stub_engine: list[StubColorizer]
+) -> None:
+    src = tmp_path / "src"
+    photo = grey(src / "a.png", 1)
+    out = tmp_path / "out"
+    assert run(photo, src, tmp_path / "src" / ".." / "src" / "a.png", "-o", out) == 0
+    assert [r["source"] for r in rows(out)] == ["../src/a.png"] and calls(stub_engine) == 1
+
+
+def test_a_deleted_record_is_rebuilt_from_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stub_engine: list[StubColorizer]
+) -> None:
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    (out / RECORD_NAME).unlink()
+    assert run(src, "-o", out) == 0
+    assert "job record is missing" in capsys.readouterr().err
+    assert calls(stub_engine) == 3 and {r["message"] for r in rows(out)} == {"up to date; not rewritten"}
+
+
+def test_with_record_and_report_both_lost_outputs_that_name_colorsphere_are_redone_not_refused(
+    tmp_path: Path, stub_engine: list[StubColorizer]
+) -> None:
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    assert run(src, "-o", out) == 0
+    (out / REPORT_NAME).unlink()
+    (out / RECORD_NAME).write_bytes(b"\x00garbage" * 100)
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(out / "c.png")  # not ours: no Software tag
+    assert run(src, "-o", out) == 1
+    statuses = {Path(r["source"]).name: r["status"] for r in rows(out)}
+    assert statuses == {"a.png": "done", "b.png": "done", "c.png": "failed"}
+    assert calls(stub_engine) == 5 and np.asarray(Image.open(out / "c.png")).shape == (4, 4)
+
+
+def test_sigterm_while_looking_for_photos_is_a_stop_by_the_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from colorsphere_gui.batch import discovery
+
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    walk = discovery._walk
+
+    def terminated(*args):  # noqa: ANN002, ANN202
+        os.kill(os.getpid(), signal.SIGTERM)
+        yield from walk(*args)
+
+    monkeypatch.setattr(discovery, "_walk", terminated)
+    assert run(src, "-o", out) == 130
+    assert "stopped by the user" in capsys.readouterr().err and not out.exists()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
