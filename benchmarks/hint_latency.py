@@ -6,9 +6,10 @@
 The real main window (offscreen), the real engine and model. The scan is opened and colorized once;
 then two things are timed alternately, each from the moment the GUI thread gets the input to the
 moment the view holds the new screen-sized 'after' image (CompareView.after_shown(PREVIEW)):
-- reference: Recolorize (F5) on the loaded photo with its points unchanged: network at its working
-  size + the screen-sized merge, which is what the app already did before hints existed;
-- click: a left click on the photo in hint mode, which adds a point and colorizes again with it.
+- reference: Recolorize (F5) in a window whose photo has no points: network at its working size +
+  the screen-sized merge, which is what the app did before hints existed;
+- click: a left click on the photo in a second window in hint mode, which adds a point (1, 2, ...
+  up to --repeat points) and colorizes again with all of them.
 Between measurements the full-resolution render and the chooser's likely colours are let finish, so
 runs do not overlap. Prints medians of wall time and of the process's CPU time (all threads), the
 ratios click / reference, and the issue's bar (0.5 s) with the machine's load average: on a shared
@@ -83,6 +84,27 @@ def click(window, x: float, y: float) -> None:
         QApplication.sendEvent(view, event)
 
 
+def open_window(app: QApplication, settings_file: Path, model: str, scan: Path):
+    """A main window of its own (settings, model, loaded photo) with the scan colorized and idle."""
+    from colorsphere_gui.ui.main_window import MainWindow
+
+    settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
+    settings.setValue("colorize/model", model)
+    settings.setValue("colorize/device", "cpu")
+    MainWindow._preview_side = lambda self: PREVIEW_SIDE  # the offscreen screen is 800x600
+    window = MainWindow(settings=settings)
+    window.resize(1400, 900)
+    window.show()
+    colorized: list[int] = []
+    window.colorized.connect(colorized.append)
+    window.open_paths([scan])
+    wait_until(app, lambda: bool(colorized))
+    wait_until(app, lambda: not window.tracker.busy())
+    if window.model() != model:
+        raise SystemExit(f"the model {model} is not installed")
+    return window
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="4000x3000", help="scan size WxH (default 12 megapixels)")
@@ -95,32 +117,19 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["COLORSPHERE_HOME"] = str(work / "home")  # saved points stay in this run's folder
     (scan,) = make_scans(work / "scans", 1, width, height)
 
-    from colorsphere_gui.ui.main_window import MainWindow
-
     app = QApplication.instance() or QApplication(sys.argv)
-    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("colorize/model", args.model)
-    settings.setValue("colorize/device", "cpu")
-    MainWindow._preview_side = lambda self: PREVIEW_SIDE  # the offscreen screen is 800x600
-    window = MainWindow(settings=settings)
-    window.resize(1400, 900)
-    window.show()
-    colorized: list[int] = []
-    window.colorized.connect(colorized.append)
-    window.open_paths([scan])
-    wait_until(app, lambda: bool(colorized))
-    wait_until(app, lambda: not window.tracker.busy())
-    if window.model() != args.model:
-        raise SystemExit(f"the model {args.model} is not installed")
-    window.hint_mode.act_mode.setChecked(True)
+    plain = open_window(app, work / "plain.ini", args.model, scan)  # opened first: it never has points
+    hinting = open_window(app, work / "hinting.ini", args.model, scan)
+    hinting.hint_mode.act_mode.setChecked(True)
 
     reference, clicks = [], []
     for i in range(args.repeat):
-        reference.append(time_until_preview(app, window, window.recolorize))
+        reference.append(time_until_preview(app, plain, plain.recolorize))
         x, y = 0.2 + 0.6 * ((i * 0.37) % 1.0), 0.25 + 0.5 * ((i * 0.61) % 1.0)
-        clicks.append(time_until_preview(app, window, lambda x=x, y=y: click(window, x, y)))
-    points = len(window.hint_mode.points())
-    window.hide()  # not close(): it would ask whether to quit without saving the result
+        clicks.append(time_until_preview(app, hinting, lambda x=x, y=y: click(hinting, x, y)))
+    points = len(hinting.hint_mode.points())
+    for window in (plain, hinting):
+        window.hide()  # not close(): it would ask whether to quit without saving the result
 
     ref, hint = statistics.median(t for t, _ in reference), statistics.median(t for t, _ in clicks)
     ref_cpu, hint_cpu = statistics.median(c for _, c in reference), statistics.median(c for _, c in clicks)
