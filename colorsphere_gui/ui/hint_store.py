@@ -8,31 +8,19 @@ digest and the read run on worker threads, next to the photo's own read.
 
 from __future__ import annotations
 
-import hashlib
-import math
-from collections.abc import Callable, Sequence
+import shutil
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
-from colorsphere_gui.core.hints import SIDECAR_SUFFIX, Hint, HintsError, load_hints, save_hints
-from colorsphere_gui.core.photo import Photo
+from colorsphere_gui.batch import file_digest
+from colorsphere_gui.core.hints import SIDECAR_SUFFIX, Hint, HintsError, load_hints, save_hints, sidecar_name
 from colorsphere_gui.models.weights import user_data_dir
-
-CHUNK = 1 << 20
 
 
 def content_key(path: Path) -> str:
-    """The digest that names a photo's saved hints (BLAKE2b-160 of its bytes, as the batch record's)."""
-    h = hashlib.blake2b(digest_size=20)
-    with Path(path).open("rb") as f:
-        for chunk in iter(lambda: f.read(CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-class HintedColorizer(Protocol):
-    def colorize(self, photo: Photo, strength: float = 1.0, hints: Sequence[Hint] = ()) -> Any: ...
+    """The digest that names a photo's saved hints: the batch record's digest of the file's bytes."""
+    return file_digest(Path(path))
 
 
 @dataclass(frozen=True)
@@ -68,27 +56,23 @@ class HintStore:
         except HintsError as exc:
             return SavedHints(key, (), f"The saved hints of {photo.name} could not be used ({exc}).")
 
-    def lookup(self, photo: Path) -> tuple[Hint, ...]:
-        """The saved hints of a photo that is not open (the batch): points were checked against the
-        photo when they were placed, and the engine checks them again against the pixels it reads."""
-        path = self.path(content_key(photo))
-        return tuple(load_hints(path, math.inf, math.inf)) if path.is_file() else ()
-
     def has_any(self) -> bool:
         return self.folder.is_dir() and any(self.folder.glob(f"*{SIDECAR_SUFFIX}"))
 
-    def colorize_with(self, colorizer: HintedColorizer) -> Callable[[Photo, float], Any]:
-        """For a batch: `colorizer.colorize` with each photo's saved points. With none saved at all it is
-        the colorizer's own method, which the batch splits into overlapping read, network and write
-        stages; with points, each photo goes through one colorize call."""
-        if not self.has_any():
-            return colorizer.colorize
-
-        def colorize(photo: Photo, strength: float) -> Any:
-            hints = self.lookup(photo.path) if photo.path is not None else ()
-            return colorizer.colorize(photo, strength, hints=hints)
-
-        return colorize
+    def lay_out(self, photos: Iterable[tuple[Path, Path]], folder: Path) -> int:
+        """The saved points of each (source, path relative to the batch's inputs) as the batch's hints
+        folder wants them: `folder / relative's folder / <photo file name>.hints.json`. A damaged saved
+        file is copied as it is, so that the batch reports that photo's failure rather than colorizing it
+        without its points. Returns how many photos have a file there."""
+        laid = 0
+        for source, relative in photos:
+            saved = self.path(content_key(source))
+            if saved.is_file():
+                dest = folder / relative.parent / sidecar_name(relative.name)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(saved, dest)
+                laid += 1
+        return laid
 
     def write(self, key: str, hints: Sequence[Hint]) -> None:
         """Keep the photo's hints; none left removes its file. Raises HintsError when it cannot write."""

@@ -6,9 +6,10 @@ it performs; `ctx.step` marks where Cancel may stop it. Everything here runs off
 
 from __future__ import annotations
 
+import tempfile
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -340,15 +341,21 @@ def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
         ctx.step("Looking for photos")
         jobs = discover([req.source], req.dest, recursive=req.subfolders)
         ctx.emit("jobs", jobs)
-        ctx.step("Loading the model")
-        colorizer = pool.get(req.model, req.device)
-        ctx.step("Colorizing")
-        runner = BatchRunner(
-            HintStore().colorize_with(colorizer),
-            req.settings,
-            on_result=lambda result, i, n: ctx.emit("result", (result, i, n)),
-            cancel=ctx.cancel_event,
-        )
-        return runner.run(jobs, req.dest)
+        store, settings = HintStore(), req.settings
+        with tempfile.TemporaryDirectory(prefix="colorsphere-hints-") as hints_dir:
+            if store.has_any():  # else no photo is hashed twice
+                ctx.step("Looking for hint points")
+                if store.lay_out(((job.source, job.relative) for job in jobs), Path(hints_dir)):
+                    settings = replace(settings, hints_dir=Path(hints_dir))
+            ctx.step("Loading the model")
+            colorizer = pool.get(req.model, req.device)
+            ctx.step("Colorizing")
+            runner = BatchRunner(
+                colorizer.colorize,
+                settings,
+                on_result=lambda result, i, n: ctx.emit("result", (result, i, n)),
+                cancel=ctx.cancel_event,
+            )
+            return runner.run(jobs, req.dest)
 
     return run

@@ -340,6 +340,13 @@ def test_the_batch_colorizes_each_photo_with_its_saved_points(window, qtbot, tmp
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert is_blue(np.asarray(Image.open(dest / "hinted.png").convert("RGB"))[100, 150].astype(int))
     assert is_warm(np.asarray(Image.open(dest / "plain.png").convert("RGB"))[100, 150].astype(int))
+    HintStore().write(content_key(hinted), [Hint(150, 100, "#20c040")])  # the user changed the point
+    with qtbot.waitSignal(dialog.batch_finished, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert "up to date" in dialog.row_status("plain.png")[1], "resumed: the photo without points is kept"
+    assert "up to date" not in dialog.row_status("hinted.png")[1], "changed points redo the photo"
+    r, g, b = np.asarray(Image.open(dest / "hinted.png").convert("RGB"))[100, 150].astype(int)
+    assert g > r + 20 and g > b + 20, "green now"
 
 
 def test_a_batch_photo_with_damaged_saved_points_fails_alone(window, qtbot, tmp_path):
