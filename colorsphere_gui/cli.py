@@ -91,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace existing files in the output folder that ColorSphere did not write",
     )
+    col.add_argument(
+        "--hints",
+        dest="hints_dir",
+        metavar="DIR",
+        type=Path,
+        help="colour hints: DIR holds <photo file name>.hints.json files laid out like the inputs (a photo "
+        "named directly: beside its name); photos without one are colorized automatically",
+    )
 
     mod = sub.add_parser("models", help="list, download or import model weights")
     msub = mod.add_subparsers(dest="models_command", required=True)
@@ -156,6 +164,14 @@ def cmd_colorize(args: argparse.Namespace) -> int:
 
     if not 0.0 <= args.strength <= 2.0:
         raise ColorSphereError(f"--strength {args.strength} is out of range: use a value from 0 to 2")
+    if args.hints_dir is not None and not args.hints_dir.is_dir():
+        raise ColorSphereError(
+            f"--hints {args.hints_dir}: no such folder; give the folder of .hints.json files"
+        )
+    if args.hints_dir is not None and args.ray:
+        raise ColorSphereError(
+            "--hints cannot be combined with --ray yet: run the hinted photos without --ray"
+        )
     jobs = discover(args.inputs, args.output, note=_say)
     if not jobs:
         names = ", ".join(str(p) for p in args.inputs)
@@ -176,6 +192,7 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         strength=args.strength,
         overwrite=args.overwrite,
         resume=not args.redo,
+        hints_dir=args.hints_dir,
     )
     bar = progress_for(len(jobs))
 

@@ -102,15 +102,18 @@ def sidecar_path(photo: Path, folder: Path | None = None) -> Path:
     return (folder if folder is not None else photo.parent) / sidecar_name(photo.name)
 
 
-def validate(hints: Iterable[Hint], width: int, height: int, source: str = "hints") -> list[Hint]:
-    """The hints, or a HintsError naming `source` and the first point that cannot be used."""
+def validate(
+    hints: Iterable[Hint], width: int | None, height: int | None, source: str = "hints"
+) -> list[Hint]:
+    """The hints, or a HintsError naming `source` and the first point that cannot be used. Without a
+    photo size (None) everything but the bounds is checked: a batch reads hints before the photo."""
     out = []
     for i, hint in enumerate(hints, start=1):
         where = f"{source}: point {i}"
         for name, value in (("x", hint.x), ("y", hint.y)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise HintsError(f"{where}: '{name}' must be a number of pixels, not {value!r}")
-        if not (0 <= hint.x < width and 0 <= hint.y < height):
+        if width is not None and height is not None and not (0 <= hint.x < width and 0 <= hint.y < height):
             raise HintsError(
                 f"{where} at ({_plain(hint.x)}, {_plain(hint.y)}) lies outside the photo ({width} x {height} "
                 f"pixels): x must be 0..{width - 1} and y 0..{height - 1}, counted after EXIF rotation"
@@ -126,7 +129,7 @@ def validate(hints: Iterable[Hint], width: int, height: int, source: str = "hint
     return out
 
 
-def parse_hints(text: str, width: int, height: int, source: str = "hints") -> list[Hint]:
+def parse_hints(text: str, width: int | None, height: int | None, source: str = "hints") -> list[Hint]:
     """Hints from the sidecar's JSON text, checked against a photo of width x height pixels."""
     fix = 'expected {"points": [{"x": 120, "y": 80, "color": "#a05030", "size": 5}]}'
     try:
@@ -148,8 +151,9 @@ def parse_hints(text: str, width: int, height: int, source: str = "hints") -> li
     return validate(hints, width, height, source)
 
 
-def load_hints(path: Path, width: int, height: int) -> list[Hint]:
-    """The hints in a sidecar file, checked against the photo's size (after EXIF orientation)."""
+def load_hints(path: Path, width: int | None, height: int | None) -> list[Hint]:
+    """The hints in a sidecar file, checked against the photo's size (after EXIF orientation; None:
+    not yet known, see `validate`)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
