@@ -98,8 +98,8 @@ def _builtin() -> nn.Module:
 
 
 # The shipped weights, written by tools/export_builtin.py (which prints these four facts).
-BUILTIN_FILE = "colorsphere-builtin-be4e89e0.pth"
-BUILTIN_SHA256 = "be4e89e03234b7ec30664d0aea325964e247ad88e173dea542a884420b46d881"
+BUILTIN_FILE = "colorsphere-builtin-f5c5c93a.pth"
+BUILTIN_SHA256 = "f5c5c93ab6fa94fa743442192f95a276b18c62300b88f61477c02b0df473b15e"
 BUILTIN_SIZE = 17453703
 BUILTIN_ENCODERS = ("mobilenet_v2", "efficientnet_lite0")
 
