@@ -129,13 +129,12 @@ def test_engine_passes_hints_to_siggraph17_and_honours_them(tmp_path: Path) -> N
     expected = honour_hints(l_small, raw[0].permute(1, 2, 0).numpy(), hint_ab, mask)
     np.testing.assert_allclose(prediction.ab, expected, atol=0.05)  # Winograd convolutions on the CPU
 
-    full = colorizer.colorize(photo, hints=hints)  # full size: the hinted patches carry the hint's chroma
-    from colorsphere_gui.core.color import rgb_to_lab
+    from scipy import ndimage
 
-    lab = rgb_to_lab(full)
-    for hint in hints:
-        patch = lab[int(hint.y) - 1 : int(hint.y) + 2, int(hint.x) - 1 : int(hint.x) + 2, 1:]
-        assert np.hypot(*(patch.reshape(-1, 2).mean(0) - hex_to_ab(hint.color))) < 6
+    labels, count = ndimage.label(mask[0] > 0)
+    assert count == 2
+    for k, hint in enumerate(hints, start=1):  # each hinted patch carries its hint's chroma exactly
+        np.testing.assert_allclose(prediction.ab[labels == k].mean(axis=0), hex_to_ab(hint.color), atol=0.5)
 
 
 def test_eccv16_follows_hints_through_the_spread_only(tmp_path: Path) -> None:
@@ -163,7 +162,7 @@ def test_likely_colours_follow_the_distribution_at_the_point(tmp_path: Path) -> 
     suggestions = colorizer.likely_colours(photo, 48, 24, count=3)
     assert 1 <= len(suggestions) <= 3
     l_small = colorizer.prepare(photo)
-    with torch.no_grad():
+    with torch.inference_mode():  # as the engine runs it (its Winograd layers need it)
         probs, bins = colorizer._net.distribution(torch.from_numpy(l_small)[None, None])
     cell = probs[0, :, 128 // 4, 128 // 4]
     best = bins[int(cell.argmax())]
