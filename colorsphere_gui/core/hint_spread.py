@@ -3,11 +3,13 @@
 A network that takes hints follows them only approximately, and ECCV16 takes none; so after the network,
 each hint's residual (its a, b minus the output's mean a, b over the hint's patch) is added back,
 weighted by exp(-d / SPREAD) where d is the geodesic distance from the patch: a path's length in
-pixels plus EDGE_COST for every unit of L it crosses. The correction therefore fills the hinted
-object and stops at its luminance edges, and is exactly the residual on the patch itself. Where
-several hints reach a pixel, the geodesically nearest one's residual is used (a soft minimum over
-MIX pixels, so that the boundary between two hints' regions is not a hard seam), at the strength of
-that nearest distance.
+pixels plus EDGE_COST for every unit of L it crosses. The correction therefore reaches farthest
+within the hinted object (luminance edges lengthen the path), and is exactly the residual on the
+patch itself. Where
+several hints reach a pixel, their residuals are blended with weights exp(-(d_k - d_min) / MIX): the
+nearest counts most, hints not much farther are averaged in (which evens out one patch's deviation
+from its object's colour and leaves no seam between two hints' regions), and the correction's
+strength is that of the nearest.
 
 The constants were measured (docs/MODEL_CARD.md, "Colour hints"): a long reach and a mild edge cost
 score best, because most of a network's error near a hint is a cast shared by the whole object or
@@ -20,8 +22,8 @@ import numpy as np
 from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
-SPREAD = 300.0  # pixels at the network's working size: how far a correction reaches
-MIX = 8.0  # pixels: where hints compete, the geodesically nearest one's residual wins within this margin
+SPREAD = 500.0  # pixels at the network's working size: how far a correction reaches
+MIX = 32.0  # pixels: how much farther than the nearest hint another one may be and still count
 EDGE_COST = 0.15  # pixels of path length per unit of L crossed
 WORK_SIDE = 160  # distances are computed on a grid whose shorter side is at most this (speed)
 
