@@ -314,13 +314,14 @@ class Colorizer:
     def _run_with_fallback(
         self, batch: np.ndarray, name: str, hints: HintArrays | None = None
     ) -> tuple[np.ndarray, str]:
+        extra = () if hints is None else (hints,)  # _run(net, device, batch) stays the plain call
         try:
-            return self._run(self._net, self.device, batch, hints), self.device_description
+            return self._run(self._net, self.device, batch, *extra), self.device_description
         except (RuntimeError, torch.cuda.OutOfMemoryError) as exc:
             if self.device.type == "cpu" or not _is_gpu_failure(exc):
                 raise
             self._fallback_warning(name, exc)
-            return self._run(self._cpu(), torch.device("cpu"), batch, hints), "CPU (GPU failed)"
+            return self._run(self._cpu(), torch.device("cpu"), batch, *extra), "CPU (GPU failed)"
 
     def _run(
         self, net: torch.nn.Module, device: torch.device, batch: np.ndarray, hints: HintArrays | None = None
