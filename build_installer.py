@@ -33,8 +33,6 @@ EXCLUDES = [
     "tkinter",
     "matplotlib",
     "IPython",
-    "skimage",
-    "scipy",
     "pandas",
     "colorizers",
     "pytest",

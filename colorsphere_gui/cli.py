@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the batch is imported only when a command needs it
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 COMMANDS = ("colorize", "models", "evaluate")
+HINT_SIDE = 512  # evaluate --hints: the longer side photos are scored at, as issue 16 measures
 EXIT_HELP = """exit status:
   0    every photo done (or up to date, or skipped as already in colour)
   1    some photos failed (each is named on stderr and in the report), or a full disk stopped the batch
@@ -96,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace existing files in the output folder that ColorSphere did not write",
     )
+    col.add_argument(
+        "--hints",
+        dest="hints_dir",
+        metavar="DIR",
+        type=Path,
+        help="colour hints: DIR holds <photo file name>.hints.json files laid out like the inputs (a photo "
+        "named directly: beside its name); photos without one are colorized automatically",
+    )
 
     mod = sub.add_parser("models", help="list, download or import model weights")
     msub = mod.add_subparsers(dest="models_command", required=True)
@@ -112,7 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     ev.add_argument("--limit", type=int, default=0, help="use only the first N photos")
     ev.add_argument(
-        "--size", type=int, default=0, help="resize each photo so its longer side is N px (default: as is)"
+        "--size",
+        type=int,
+        default=0,
+        help="resize each photo so its longer side is N px (default: as is; with --hints: 512)",
+    )
+    ev.add_argument(
+        "--hints",
+        help="score hint following instead: hint counts such as 0,1,2,5,10,20 (simulated from the originals)",
     )
     return parser
 
@@ -167,6 +183,14 @@ def cmd_colorize(args: argparse.Namespace) -> int:
 
     if not 0.0 <= args.strength <= 2.0:
         raise ColorSphereError(f"--strength {args.strength} is out of range: use a value from 0 to 2")
+    if args.hints_dir is not None and not args.hints_dir.is_dir():
+        raise ColorSphereError(
+            f"--hints {args.hints_dir}: no such folder; give the folder of .hints.json files"
+        )
+    if args.hints_dir is not None and args.ray:
+        raise ColorSphereError(
+            "--hints cannot be combined with --ray yet: run the hinted photos without --ray"
+        )
     jobs = discover(args.inputs, args.output, note=_say)
     if not jobs:
         names = ", ".join(str(p) for p in args.inputs)
@@ -187,6 +211,7 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         strength=args.strength,
         overwrite=args.overwrite,
         resume=not args.redo,
+        hints_dir=args.hints_dir,
     )
     bar = progress_for(len(jobs))
 
@@ -256,10 +281,32 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     models = args.models or [DEFAULT_MODEL]
     if args.size < 0:
         raise ColorSphereError(f"--size {args.size} is negative: give the longer side in pixels, or 0")
+    if args.hints:
+        return _evaluate_hints(args, models)
     table = evaluate_models(
         args.folder, models, device=args.device, limit=args.limit, log=_say, size=args.size
     )
     print(format_table(table))
+    return EXIT_OK
+
+
+def _evaluate_hints(args: argparse.Namespace, models: list[str]) -> int:
+    from colorsphere_gui.hint_evaluation import evaluate_hints, format_hint_table
+
+    try:
+        counts = [int(n) for n in args.hints.split(",")]
+    except ValueError:
+        raise ColorSphereError(
+            f"--hints {args.hints!r}: give hint counts separated by commas, e.g. 0,1,10"
+        ) from None
+    if any(n < 0 for n in counts):
+        raise ColorSphereError(f"--hints {args.hints!r}: hint counts cannot be negative")
+    side = args.size or HINT_SIDE
+    for model in models:
+        photos, rows, grey = evaluate_hints(
+            args.folder, model, counts, device=args.device, limit=args.limit, side=side, log=_say
+        )
+        print(format_hint_table(model, photos, side, rows, grey))
     return EXIT_OK
 
 

@@ -25,12 +25,22 @@ from PIL import Image
 from colorsphere_gui import winograd
 from colorsphere_gui.core.color import luminance
 from colorsphere_gui.core.errors import DeviceError
+from colorsphere_gui.core.hint_spread import honour_hints
+from colorsphere_gui.core.hints import (
+    Hint,
+    Suggestion,
+    ab_to_hex,
+    distribution_modes,
+    hint_tensors,
+    network_point,
+)
 from colorsphere_gui.core.photo import Photo
 from colorsphere_gui.core.upsample import merge_pixels
 from colorsphere_gui.models.registry import DEFAULT_MODEL, ModelSpec, get_spec
 from colorsphere_gui.models.weights import load_model
 
 T = TypeVar("T")
+HintArrays = tuple[np.ndarray, np.ndarray]  # (ab 2 x h x w in Lab units, mask 1 x h x w) at the network size
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 # Photos that predict_inputs takes at once in a batch job: two lanes on a CPU (see _Lanes), or two
 # photos per forward pass on a GPU, where the CPU stages around the network are the bottleneck anyway.
@@ -143,6 +153,7 @@ class Prediction:
 
     ab: np.ndarray  # h x w x 2 float32, Lab units, at the network's output size
     device: str
+    hints: int = 0  # how many hints the colour follows (set by predict / predict_rgb8)
 
 
 class Colorizer:
@@ -170,37 +181,100 @@ class Colorizer:
         small = pixels8(photo)
         return network_input(small, network_size(self.spec, small.shape[1], small.shape[0]))
 
-    def predict(self, photo: Photo) -> Prediction:
-        """Run the network on the photo's luminance at the model's working size."""
-        return self.predict_inputs([self.prepare(photo)], [photo.path.name if photo.path else "photo"])[0]
+    def prepare_hints(self, photo: Photo, hints: Sequence[Hint]) -> HintArrays | None:
+        """The hints as the network takes them at its working size (None for no hints)."""
+        if not hints:
+            return None
+        w, h = photo.size
+        return hint_tensors(hints, (w, h), network_size(self.spec, w, h))
 
-    def predict_rgb8(self, rgb8: np.ndarray, name: str = "photo") -> Prediction:
+    def predict(self, photo: Photo, hints: Sequence[Hint] = ()) -> Prediction:
+        """Run the network on the photo's luminance at the model's working size, following `hints`
+        (points in the photo's pixels after EXIF orientation; see core/hints.py)."""
+        name = photo.path.name if photo.path else "photo"
+        prediction = self.predict_inputs([self.prepare(photo)], [name], [self.prepare_hints(photo, hints)])[0]
+        prediction.hints = len(hints)
+        return prediction
+
+    def predict_rgb8(self, rgb8: np.ndarray, name: str = "photo", hints: Sequence[Hint] = ()) -> Prediction:
         """The same, from an 8-bit rendering (RGB, or grey as HxW); `name` is for warnings."""
         size = network_size(self.spec, rgb8.shape[1], rgb8.shape[0])
-        return self.predict_inputs([network_input(rgb8, size)], [name])[0]
+        arrays = hint_tensors(hints, (rgb8.shape[1], rgb8.shape[0]), size) if hints else None
+        prediction = self.predict_inputs([network_input(rgb8, size)], [name], [arrays])[0]
+        prediction.hints = len(hints)
+        return prediction
 
-    def predict_inputs(self, inputs: Sequence[np.ndarray], names: Sequence[str]) -> list[Prediction]:
+    def predict_inputs(
+        self,
+        inputs: Sequence[np.ndarray],
+        names: Sequence[str],
+        hints: Sequence[HintArrays | None] | None = None,
+    ) -> list[Prediction]:
         """Predictions for prepared inputs: side by side on CPU lanes, else those of one size sharing a
-        forward pass; `names` are for warnings."""
+        forward pass; `names` are for warnings; `hints`: `prepare_hints` of each input (or None)."""
+        hints = list(hints) if hints is not None else [None] * len(inputs)
         if self.device.type == "cpu" and len(inputs) > 1:
             if self._lanes is None:
                 self._lanes = _Lanes(BATCH_SIZE)
-            calls = [partial(self._predict_group, [x], name) for x, name in zip(inputs, names, strict=True)]
+            calls = [
+                partial(self._predict_group, [x], name, [hint])
+                for x, name, hint in zip(inputs, names, hints, strict=True)
+            ]
             return [predictions[0] for predictions in self._lanes.map(calls)]
-        groups: dict[tuple[int, ...], list[int]] = {}
+        groups: dict[tuple[object, ...], list[int]] = {}
         for i, l_small in enumerate(inputs):
-            groups.setdefault(l_small.shape, []).append(i)
+            groups.setdefault((*l_small.shape, hints[i] is None), []).append(i)
         results: list[Prediction] = [None] * len(inputs)  # type: ignore[list-item]
         for members in groups.values():
-            predictions = self._predict_group([inputs[i] for i in members], names[members[0]])
+            predictions = self._predict_group(
+                [inputs[i] for i in members], names[members[0]], [hints[i] for i in members]
+            )
             for i, prediction in zip(members, predictions, strict=True):
                 results[i] = prediction
         return results
 
-    def _predict_group(self, inputs: Sequence[np.ndarray], name: str) -> list[Prediction]:
-        """One forward pass over inputs of one size."""
-        ab, device = self._run_with_fallback(np.stack(inputs), name)
-        return [Prediction(ab[row], device) for row in range(len(inputs))]
+    def _predict_group(
+        self, inputs: Sequence[np.ndarray], name: str, hints: Sequence[HintArrays | None]
+    ) -> list[Prediction]:
+        """One forward pass over inputs of one size (all with hints, or all without)."""
+        stacked = None if hints[0] is None else tuple(np.stack(parts) for parts in zip(*hints, strict=True))
+        ab, device = self._run_with_fallback(np.stack(inputs), name, stacked)
+        out = []
+        for row, hint in enumerate(hints):
+            if hint is None:
+                out.append(Prediction(ab[row], device))
+                continue
+            out.append(Prediction(honour_hints(inputs[row], ab[row], *hint), device))
+        return out
+
+    def likely_colours(
+        self, photo: Photo, x: float, y: float, hints: Sequence[Hint] = (), count: int = 5
+    ) -> list[Suggestion]:
+        """The colours the model finds likely at photo pixel (x, y) given the other hints: the main
+        modes of its predicted ab distribution there, most probable first (empty for a model without
+        one). Costs about one forward pass at the working size."""
+        if not self.spec.has_distribution:
+            return []
+        l_small = self.prepare(photo)
+        arrays = self.prepare_hints(photo, hints)
+        l = torch.from_numpy(l_small)[None, None].to(self.device)
+        with torch.inference_mode():
+            if arrays is not None and self.spec.takes_hints:
+                ab, mask = (torch.from_numpy(a)[None].to(self.device) for a in arrays)
+                probs, bins = self._net.distribution(l, ab, mask)
+            else:
+                probs, bins = self._net.distribution(l)
+        w, h = photo.size
+        col, row = network_point(Hint(x, y, "#000000"), (w, h), (l_small.shape[1], l_small.shape[0]))
+        ph, pw = probs.shape[-2:]
+        cell = probs[
+            0, :, min(ph - 1, row * ph // l_small.shape[0]), min(pw - 1, col * pw // l_small.shape[1])
+        ]
+        lightness = float(l_small[row, col])
+        return [
+            Suggestion(a, b, share, ab_to_hex(lightness, a, b))
+            for a, b, share in distribution_modes(cell.float().cpu().numpy(), bins.cpu().numpy(), count)
+        ]
 
     def render(
         self, photo: Photo, ab: np.ndarray, strength: float = 1.0, dtype: type[np.generic] = np.float32
@@ -210,20 +284,25 @@ class Colorizer:
         out = np.empty((*photo.pixels.shape[:2], 3), dtype=dtype)
         return merge_pixels(_merge_source(photo), ab, strength, out)
 
-    def colorize(self, photo: Photo, strength: float = 1.0) -> np.ndarray:
+    def colorize(self, photo: Photo, strength: float = 1.0, hints: Sequence[Hint] = ()) -> np.ndarray:
         """RGB float32 in [0, 1] at the photo's full resolution."""
-        return self.render(photo, self.predict(photo).ab, strength)
+        return self.render(photo, self.predict(photo, hints).ab, strength)
 
     def preview(
-        self, photo: Photo, max_side: int = 1600, strength: float = 1.0, prediction: Prediction | None = None
+        self,
+        photo: Photo,
+        max_side: int = 1600,
+        strength: float = 1.0,
+        prediction: Prediction | None = None,
+        hints: Sequence[Hint] = (),
     ) -> tuple[np.ndarray, Prediction]:
         """A screen-sized colour version (uint8 RGB, longer side at most max_side) and the prediction,
         so that a viewer shows colour in well under a second and keeps the prediction for the full-size
         render. The network sees exactly what it sees for the full result (its input is made from the
         full-resolution pixels), so the colours do not shift when the full render replaces the preview;
-        only L is taken from a downscaled copy."""
+        only L is taken from a downscaled copy. `hints` are used only when no prediction is given."""
         if prediction is None:
-            prediction = self.predict(photo)
+            prediction = self.predict(photo, hints)
         h, w = photo.pixels.shape[:2]
         scale = min(1.0, max_side / max(h, w))
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -232,26 +311,34 @@ class Colorizer:
         out = np.empty((size[1], size[0], 3), dtype=np.uint8)
         return merge_pixels(small, prediction.ab, strength, out), prediction
 
-    def _run_with_fallback(self, batch: np.ndarray, name: str) -> tuple[np.ndarray, str]:
+    def _run_with_fallback(
+        self, batch: np.ndarray, name: str, hints: HintArrays | None = None
+    ) -> tuple[np.ndarray, str]:
+        extra = () if hints is None else (hints,)  # _run(net, device, batch) stays the plain call
         try:
-            return self._run(self._net, self.device, batch), self.device_description
+            return self._run(self._net, self.device, batch, *extra), self.device_description
         except (RuntimeError, torch.cuda.OutOfMemoryError) as exc:
             if self.device.type == "cpu" or not _is_gpu_failure(exc):
                 raise
             self._fallback_warning(name, exc)
-            return self._run(self._cpu(), torch.device("cpu"), batch), "CPU (GPU failed)"
+            return self._run(self._cpu(), torch.device("cpu"), batch, *extra), "CPU (GPU failed)"
 
-    def _run(self, net: torch.nn.Module, device: torch.device, batch: np.ndarray) -> np.ndarray:
+    def _run(
+        self, net: torch.nn.Module, device: torch.device, batch: np.ndarray, hints: HintArrays | None = None
+    ) -> np.ndarray:
         """ab (N x h x w x 2) at the network's input size: a smaller output (ECCV16's quarter size) is
         first upsampled bilinearly to it, exactly as Zhang et al.'s pipeline does before its own resize
-        to full size."""
+        to full size. Hints (N x 2 x h x w, N x 1 x h x w) go into networks that take them."""
         tensor = torch.from_numpy(batch)[:, None].to(device)
+        args: tuple[torch.Tensor, ...] = (tensor,)
+        if hints is not None and self.spec.takes_hints:
+            args = (tensor, *(torch.from_numpy(a).to(device) for a in hints))
         with torch.inference_mode():
             if device.type == "cuda" and self.spec.fp16_safe:
                 with torch.autocast("cuda", dtype=torch.float16):
-                    ab = net(tensor)
+                    ab = net(*args)
             else:
-                ab = net(tensor)
+                ab = net(*args)
             ab = ab.float()
             if ab.shape[-2:] != tensor.shape[-2:]:
                 ab = F.interpolate(ab, size=tensor.shape[-2:], mode="bilinear", align_corners=False)

@@ -23,6 +23,31 @@ print(F.get_model_file_path())")
 shares="scenes=0.40,bsds500_train=0.08,people_scenes=0.06,flowers=0.12,people_fullbody=0.12,clothing_cc0=0.06"
 shares+=",faces_utk=0.06,portraits_wiki=0.07,faces_stirling=0.03"
 
+# Colour hints (issue 16), a second stage run on its own: HINTS_FROM=WEIGHTS tools/train_builtin.sh DATA_DIR
+# [RUN_DIR] teaches both members of an exported ensemble (WEIGHTS: the file the stage above exported,
+# colorsphere-builtin-f5174052.pth) to follow hints: hint branch plus decoder, encoder and BatchNorm
+# statistics frozen; simulated hints on DATA_DIR + its sibling train2, 128 px crops, batch 16, the two
+# members side by side on one thread each. The shipped run, replayed: steps 0-300 on a 1,000-step
+# schedule at lr 1e-3 (decoder 1e-4), 300-350 on a 520-step one, then, the branch learning too slowly,
+# 350-600 on a 600-step schedule at lr 1e-2 (decoder 1e-4). Only the hint branches are kept (grafted
+# onto WEIGHTS); then export: .venv/bin/python tools/export_builtin.py RUN_DIR/hints/graft-0.pt \
+#   RUN_DIR/hints/graft-1.pt ../shared/data/eval --limit 1 --temperatures 0.55 --min-spread 0
+if [ -n "${HINTS_FROM:-}" ]; then
+    data2="$(dirname "$data")/train2"
+    hint_phase() {  # MEMBER SCHEDULE STOP LR DECODER_SCALE
+        .venv/bin/python -m colorsphere_gui.training.hints_train "$HINTS_FROM" "$1" "$data" "$data2" \
+            --run "$run/hints/m$1" --steps "$2" --stop-after "$3" --lr "$4" --decoder-lr-scale "$5"
+    }
+    for member in 0 1; do
+        (hint_phase "$member" 1000 300 1e-3 0.1 && hint_phase "$member" 520 350 1e-3 0.1 \
+            && hint_phase "$member" 600 600 1e-2 0.01) &
+    done
+    wait
+    .venv/bin/python -m colorsphere_gui.training.graft_hints "$HINTS_FROM" "$run/hints/m0/checkpoint.pt" \
+        "$run/hints/m1/checkpoint.pt" --out "$run/hints"
+    exit 0
+fi
+
 train_member() {  # ENCODER WEIGHTS STEPS
     local dir="$run/$1"
     .venv/bin/python -m colorsphere_gui.training.train "$data" --run "$dir" --encoder "$1" \

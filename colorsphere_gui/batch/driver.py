@@ -28,6 +28,7 @@ from filelock import FileLock, Timeout
 from PIL import Image
 
 from colorsphere_gui.core.errors import ColorSphereError, DiskFullError, UsageError
+from colorsphere_gui.core.hints import hints_digest, load_hints, sidecar_name
 from colorsphere_gui.core.monochrome import ToneReport, classify_tone
 from colorsphere_gui.core.photo import Photo
 from colorsphere_gui.core.provenance import SOFTWARE
@@ -264,17 +265,29 @@ class BatchJob:
 
     # ----- deciding, per task (any thread) -----
     def settings_key(self, task: Task) -> str:
-        return self.settings.key(task.container)
+        return self.settings.key(task.container, hints_digest(task.hints))
+
+    def read_hints(self, task: Task) -> None:
+        """task.hints from `<photo file name>.hints.json` in the hints folder, laid out like the inputs
+        (a photo named directly: beside its name). No file: no hints. The points are checked against
+        the photo's size once it is decoded (runner)."""
+        if self.settings.hints_dir is None:
+            return
+        rel = task.job.relative
+        path = self.settings.hints_dir / rel.parent / sidecar_name(rel.name)
+        if path.is_file():
+            task.hints, task.hints_file = tuple(load_hints(path, None, None)), path
 
     def screen(self, task: Task) -> FileResult | None:
-        """Before decoding: hashes the source (task.digest) and returns the result when the photo needs no
-        work (up to date, known to be in colour) or must not be written (its output is someone else's);
-        None when it is to be colorized. Raises what `failure` turns into a report line."""
+        """Before decoding: hashes the source (task.digest), reads its hints, and returns the result when
+        the photo needs no work (up to date, known to be in colour) or must not be written (its output is
+        someone else's); None when it is to be colorized. Raises what `failure` turns into a report line."""
         if not S_ISREG(os.stat(task.source).st_mode):  # a named pipe or device would block the read
             return FileResult(
                 task.source, None, "failed", f"{shown(task.source)}: not a regular file; name a photo file"
             )
         task.digest = file_digest(task.source)
+        self.read_hints(task)
         settings, record = self.settings, self.record
         if settings.resume:
             entry = record.output(task.output_rel)

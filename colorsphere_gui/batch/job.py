@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from colorsphere_gui.core.hints import Hint
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 
 
@@ -45,6 +47,8 @@ class Task:
     container: str  # "PNG", "JPEG", "TIFF" or "WEBP": what the writer is asked for
     base: str = ""  # output_rel before a collision was resolved ("photo.png" for "photo (2).png")
     digest: str = ""
+    hints: tuple[Hint, ...] = ()  # from the --hints folder, read by BatchJob.screen
+    hints_file: Path | None = None
 
     @property
     def source(self) -> Path:
@@ -71,13 +75,17 @@ class BatchSettings:
     strength: float = 1.0
     overwrite: bool = False  # replace files in the output folder that ColorSphere did not write
     resume: bool = True  # skip photos whose output is up to date; False colorizes everything again
+    hints_dir: Path | None = None  # <photo file name>.hints.json files laid out like the inputs
 
-    def key(self, container: str) -> str:
+    def key(self, container: str, hints: str = "") -> str:
         """What makes an output up to date, besides the source's content. The container, not --format:
-        `--format png` on a PNG scan gives the same file as no --format at all."""
-        return json.dumps(
-            {"model": self.model, "strength": self.strength, "container": container}, sort_keys=True
-        )
+        `--format png` on a PNG scan gives the same file as no --format at all. `hints`: the digest of
+        the photo's hints (core.hints.hints_digest), so that changed hints redo the photo; a photo
+        without hints keeps the key it always had."""
+        key: dict[str, object] = {"model": self.model, "strength": self.strength, "container": container}
+        if hints:
+            key["hints"] = hints
+        return json.dumps(key, sort_keys=True)
 
 
 @dataclass

@@ -24,12 +24,13 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from colorsphere_gui.core.errors import ColorSphereError
+from colorsphere_gui.core.hints import validate
 from colorsphere_gui.core.photo import Photo, read_photo
 from colorsphere_gui.core.provenance import Provenance
 from colorsphere_gui.core.writer import MetadataWarning, output_dtype, write_photo
 
 from .driver import HANDLED, Session, SetupError, run_batch
-from .job import BatchSettings, BatchSummary, FileResult, Job, Task
+from .job import BatchSettings, BatchSummary, FileResult, Job, Task, shown
 
 
 @runtime_checkable
@@ -38,7 +39,8 @@ class Stages(Protocol):
 
     `prepare` runs on the read thread, `predict_inputs` on the calling thread (up to `batch_size`
     photos of one input size at once), `render` on the write thread, straight into the output's
-    integer depth.
+    integer depth. Photos with hints (`colorize --hints`) also need `prepare_hints(photo, hints)` on
+    the read thread and `predict_inputs(inputs, names, hint_inputs)`, as engine.Colorizer has them.
     """
 
     batch_size: int
@@ -81,14 +83,19 @@ class OnDemand:
     def prepare(self, photo: Photo) -> np.ndarray:
         return self._get().prepare(photo)
 
-    def predict_inputs(self, inputs: Sequence[np.ndarray], names: Sequence[str]) -> Sequence[Any]:
-        return self._get().predict_inputs(inputs, names)
+    def prepare_hints(self, photo: Photo, hints: Sequence[Any]) -> Any:
+        return self._get().prepare_hints(photo, hints)
+
+    def predict_inputs(
+        self, inputs: Sequence[np.ndarray], names: Sequence[str], *hints: Any
+    ) -> Sequence[Any]:
+        return self._get().predict_inputs(inputs, names, *hints)
 
     def render(self, photo: Photo, ab: np.ndarray, strength: float, dtype: type[np.generic]) -> np.ndarray:
         return self._get().render(photo, ab, strength, dtype)
 
-    def colorize(self, photo: Photo, strength: float) -> object:
-        return self._get().colorize(photo, strength)
+    def colorize(self, photo: Photo, strength: float, **hints: Any) -> object:
+        return self._get().colorize(photo, strength, **hints)
 
 
 def stages_of(colorize: Callable[[Photo, float], object]) -> Stages | None:
@@ -104,6 +111,7 @@ class _Admitted:
     task: Task
     photo: Photo
     net_input: np.ndarray | None
+    hint_input: Any = None  # stages.prepare_hints of the task's hints, None for none
 
 
 def _lean(photo: Photo) -> Photo:
@@ -135,7 +143,8 @@ def write_output(session: Session, task: Task, photo: Photo, pixels: np.ndarray)
                 provenance=Provenance(settings.model, settings.strength),
             )
         # catch_warnings is process-wide: keep only the writer's own, not another thread's
-        notes = photo.meta.warnings + [
+        used = [f"{len(task.hints)} hint{'s' * (len(task.hints) != 1)} used"] if task.hints else []
+        notes = [*used, *photo.meta.warnings] + [
             str(w.message).replace(str(temp), str(task.output))
             for w in caught
             if issubclass(w.category, MetadataWarning)
@@ -229,7 +238,10 @@ class _Pipeline:
             if (result := self.job.classify(task, photo)) is not None:
                 return result
             stages, photo = self.runner.stages, _lean(photo)
-            return _Admitted(task, photo, stages.prepare(photo) if stages else None)
+            if task.hints:
+                validate(task.hints, *photo.size, source=f"hints file {shown(task.hints_file)}")
+            hint_input = stages.prepare_hints(photo, task.hints) if stages and task.hints else None
+            return _Admitted(task, photo, stages.prepare(photo) if stages else None, hint_input)
         except HANDLED as exc:
             return self.job.failure(task, exc)
 
@@ -250,13 +262,16 @@ class _Pipeline:
             renders: list[Callable[[], np.ndarray] | FileResult] = []
             for item in batch:
                 try:
-                    renders.append(partial(np.asarray, self.runner.colorize(item.photo, strength)))
+                    hints = {"hints": item.task.hints} if item.task.hints else {}
+                    renders.append(partial(np.asarray, self.runner.colorize(item.photo, strength, **hints)))
                 except HANDLED as exc:
                     renders.append(self.job.failure(item.task, exc))
             return renders
         try:
             names = [item.task.source.name for item in batch]
-            predictions = stages.predict_inputs([item.net_input for item in batch], names)
+            hinted = [item.hint_input for item in batch]
+            extra = (hinted,) if any(h is not None for h in hinted) else ()
+            predictions = stages.predict_inputs([item.net_input for item in batch], names, *extra)
         except HANDLED as exc:
             return [self.job.failure(item.task, exc) for item in batch]
         return [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import NamedTuple
 
 import torch
@@ -141,6 +142,54 @@ ENCODERS = {
 }
 
 
+def _plain_conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+
+
+def _zero_conv(cin: int, cout: int) -> nn.Conv2d:
+    conv = nn.Conv2d(cin, cout, 1, bias=False)
+    nn.init.zeros_(conv.weight)
+    return conv
+
+
+class HintBranch(nn.Module):
+    """Colour hints (ab / 110 and the mask, SIGGRAPH17's input layout) -> features added to the U-Net's
+    skips at strides 4, 8, 16 and 32.
+
+    No biases and no normalisation, so that an empty hint map gives exactly zero features (the network
+    without hints is the network without this branch), and the 1x1 projections start at zero (as
+    ControlNet's "zero convolutions" do), so that adding the branch to trained weights changes nothing
+    until it has learnt something. The deep strides let one hint spread over a whole object.
+    """
+
+    def __init__(self, skip_channels: tuple[int, int, int], deep_channels: int = 320) -> None:
+        super().__init__()
+        c4, c8, c16 = skip_channels
+        relu = partial(nn.ReLU, inplace=True)
+        self.down4 = nn.Sequential(
+            _plain_conv(3, 32, 2), relu(), _plain_conv(32, 48, 2), relu(), _plain_conv(48, 48), relu()
+        )
+        self.down8 = nn.Sequential(_plain_conv(48, 64, 2), relu(), _plain_conv(64, 64), relu())
+        self.down16 = nn.Sequential(_plain_conv(64, 96, 2), relu(), _plain_conv(96, 96), relu())
+        self.down32 = nn.Sequential(_plain_conv(96, 128, 2), relu(), _plain_conv(128, 128), relu())
+        self.to4, self.to8 = _zero_conv(48, c4), _zero_conv(64, c8)
+        self.to16, self.to32 = _zero_conv(96, c16), _zero_conv(128, deep_channels)
+
+    def forward(self, hint: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        h4 = self.down4(hint)
+        h8 = self.down8(h4)
+        h16 = self.down16(h8)
+        h32 = self.down32(h16)
+        return self.to4(h4), self.to8(h8), self.to16(h16), self.to32(h32)
+
+
+def hint_input(ab_hint: torch.Tensor | None, mask: torch.Tensor | None) -> torch.Tensor | None:
+    """SIGGRAPH17's hint layout for the hint branch: ab in Lab units scaled by 1/110, the 0/1 mask."""
+    if ab_hint is None or mask is None:
+        return None
+    return torch.cat([ab_hint / AB_RANGE, mask], dim=1)
+
+
 class BuiltinColorizer(nn.Module):
     def __init__(self, temperature: float = 0.38, encoder: str = "mobilenet_v2") -> None:
         super().__init__()
@@ -154,13 +203,16 @@ class BuiltinColorizer(nn.Module):
         self.up4 = UpBlock(96, c4, 96)
         bins = ab_grid()
         self.head = nn.Conv2d(96, bins.shape[0], 1)
+        self.hints = HintBranch(spec.skip_channels)
         self.register_buffer("ab_bins", bins)
         self.register_buffer("temperature", torch.tensor(float(temperature)))
         self.register_buffer("in_mean", torch.tensor(spec.mean).view(1, 3, 1, 1))
         self.register_buffer("in_std", torch.tensor(spec.std).view(1, 3, 1, 1))
 
-    def logits(self, l: torch.Tensor) -> torch.Tensor:
-        """Per-pixel bin scores at 1/4 resolution; the input sides must be multiples of 32."""
+    def logits(self, l: torch.Tensor, hint: torch.Tensor | None = None) -> torch.Tensor:
+        """Per-pixel bin scores at 1/4 resolution; the input sides must be multiples of 32. `hint`:
+        `hint_input`'s N x 3 x H x W layout, or None for none (the branch is then skipped: an empty
+        hint map would add exact zeros)."""
         x = (l / 100.0 - self.in_mean) / self.in_std
         skips = []
         for i, layer in enumerate(self.features):
@@ -168,6 +220,9 @@ class BuiltinColorizer(nn.Module):
             if i in self.skip_layers:
                 skips.append(x)
         s4, s8, s16 = skips
+        if hint is not None:
+            h4, h8, h16, h32 = self.hints(hint)
+            s4, s8, s16, x = s4 + h4, s8 + h8, s16 + h16, x + h32
         x = self.up16(x, s16)
         x = self.up8(x, s8)
         x = self.up4(x, s4)
@@ -178,19 +233,24 @@ class BuiltinColorizer(nn.Module):
         prob = torch.softmax(logits.float() / temperature, dim=1)
         return torch.einsum("nkhw,kc->nchw", prob, self.ab_bins.to(prob.dtype))
 
-    def padded_logits(self, l: torch.Tensor) -> torch.Tensor:
-        """Bin scores of L padded (edge replicated) to a multiple of 32 on each side."""
+    def padded_logits(self, l: torch.Tensor, hint: torch.Tensor | None = None) -> torch.Tensor:
+        """Bin scores for any input size: L padded with its edge values, hints with zeros (none)."""
         h, w = l.shape[-2:]
-        ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
-        return self.logits(F.pad(l, (0, pw, 0, ph), mode="replicate") if ph or pw else l)
+        pad = (0, -w % INPUT_MULTIPLE, 0, -h % INPUT_MULTIPLE)
+        if any(pad):
+            l = F.pad(l, pad, mode="replicate")
+            hint = None if hint is None else F.pad(hint, pad)
+        return self.logits(l, hint)
 
-    def coarse_ab(self, l: torch.Tensor) -> torch.Tensor:
+    def coarse_ab(self, l: torch.Tensor, hint: torch.Tensor | None = None) -> torch.Tensor:
         """Decoded ab upsampled to the input's size, before refinement."""
-        return to_input_size(self.decode(self.padded_logits(l), self.temperature), l)
+        return to_input_size(self.decode(self.padded_logits(l, hint), self.temperature), l)
 
-    def forward(self, l: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, l: torch.Tensor, ab_hint: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """ab at the input's size, refined so that colour edges follow the photo's own edges."""
-        return refine(l, self.coarse_ab(l))
+        return refine(l, self.coarse_ab(l, hint_input(ab_hint, mask)))
 
 
 def to_input_size(x: torch.Tensor, l: torch.Tensor) -> torch.Tensor:
@@ -232,13 +292,29 @@ class BuiltinEnsemble(nn.Module):
         self.members = nn.ModuleList(BuiltinColorizer(encoder=name) for name in encoders)
         self.fade = fade
 
-    def forward(self, l: torch.Tensor) -> torch.Tensor:
-        logits = [member.padded_logits(l) for member in self.members]
+    def forward(
+        self, l: torch.Tensor, ab_hint: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """L in [0, 100] and optional hints (SIGGRAPH17's ab-in-Lab-units and 0/1 mask) -> ab."""
+        hint = hint_input(ab_hint, mask)
+        logits = [member.padded_logits(l, hint) for member in self.members]
         ab = torch.stack([m.decode(x, m.temperature) for m, x in zip(self.members, logits, strict=True)])
         ab = ab.mean(dim=0)
         if self.fade is not None:
             ab = ab * self.fade.keep(logits)
         return refine(l, to_input_size(ab, l))
+
+    def distribution(
+        self, l: torch.Tensor, ab_hint: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(probabilities N x K x h/4 x w/4 over the ab bins, the bins K x 2): the members' mean
+        distribution at temperature 1, the model's own belief before decoding."""
+        hint = hint_input(ab_hint, mask)
+        h, w = l.shape[-2:]
+        probs = torch.stack(
+            [torch.softmax(m.padded_logits(l, hint).float(), dim=1) for m in self.members]
+        ).mean(dim=0)
+        return probs[..., : -(-h // 4), : -(-w // 4)], self.members[0].ab_bins
 
 
 def refine(l: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:

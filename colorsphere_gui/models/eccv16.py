@@ -39,9 +39,19 @@ class ECCV16(ZhangBase):
         )
         self.model_out = nn.Conv2d(AB_BINS, 2, kernel_size=1, bias=False)
 
-    def forward(self, l: torch.Tensor) -> torch.Tensor:
+    def _logits(self, l: torch.Tensor) -> torch.Tensor:
         x = self.normalize_l(l)
         for stage in (self.model1, self.model2, self.model3, self.model4, self.model5, self.model6):
             x = stage(x)
-        logits = self.model8(self.model7(x))
-        return self.unnormalize_ab(self.model_out(torch.softmax(logits, dim=1)))
+        return self.model8(self.model7(x))
+
+    def forward(self, l: torch.Tensor) -> torch.Tensor:
+        return self.unnormalize_ab(self.model_out(torch.softmax(self._logits(l), dim=1)))
+
+    def distribution(
+        self, l: torch.Tensor, ab_hint: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(probabilities N x 313 x h/4 x w/4, bins 313 x 2 in Lab units). The network takes no hints
+        (they are ignored); the bin centres are the decoding layer's weights, as the release sets them."""
+        bins = self.unnormalize_ab(self.model_out.weight[:, :, 0, 0].t())
+        return torch.softmax(self._logits(l), dim=1), bins

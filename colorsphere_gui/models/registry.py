@@ -35,6 +35,11 @@ class ModelSpec:
     longer than max_aspect x input_size: a forward pass needs memory in proportion to its area, and a
     1 x 3000 px strip scaled to a short side of 224 would be 224 x 672,000 (24 GB). Beyond that aspect
     the whole photo is scaled down instead, keeping its shape, so the network's input stays bounded.
+    takes_hints: the network's forward takes SIGGRAPH17's hint inputs, `net(l, ab_hint, mask)`
+    (core/hints.py builds them); other networks get hints only through the edge-aware correction
+    after the network (core/hint_spread.py).
+    has_distribution: the network has `distribution(l, ab_hint, mask)` giving its per-pixel ab
+    probabilities, from which the engine proposes likely colours at a point.
     """
 
     name: str
@@ -51,6 +56,8 @@ class ModelSpec:
     detect: Callable[[StateDict], bool]
     keep_aspect: bool = False
     max_aspect: float = 4.0
+    takes_hints: bool = False
+    has_distribution: bool = False
 
     def hash_matches(self, digest: str) -> bool:
         """True when `digest` (full hex SHA-256) is the official release's."""
@@ -92,9 +99,9 @@ def _builtin() -> nn.Module:
 
 
 # The shipped weights, written by tools/export_builtin.py (which prints these four facts).
-BUILTIN_FILE = "colorsphere-builtin-f5174052.pth"
-BUILTIN_SHA256 = "f51740529291f84da49cd37f37a1730e08e662675f2e3b10bf78c6deb232566f"
-BUILTIN_SIZE = 15242627
+BUILTIN_FILE = "colorsphere-builtin-f5c5c93a.pth"
+BUILTIN_SHA256 = "f5c5c93ab6fa94fa743442192f95a276b18c62300b88f61477c02b0df473b15e"
+BUILTIN_SIZE = 17453703
 BUILTIN_ENCODERS = ("mobilenet_v2", "efficientnet_lite0")
 # Fade unsure colour towards grey: (entropy kept in full, entropy greyed), e.g. (0.5, 0.8); None is off.
 # Off: it halves the stain rate but takes colour spread below the bar (docs/MODEL_CARD.md, "Stains").
@@ -118,6 +125,8 @@ MODELS: dict[str, ModelSpec] = {
             factory=_builtin,
             input_size=224,  # measured against 128 and 176 (docs/MODEL_CARD.md)
             keep_aspect=True,
+            takes_hints=True,
+            has_distribution=True,
             fp16_safe=True,
             detect=has_shapes({"members.0.head.weight": (529, 96, 1, 1), "members.0.ab_bins": (529, 2)}),
         ),
@@ -133,6 +142,7 @@ MODELS: dict[str, ModelSpec] = {
             "ECCV 2016.",
             factory=_eccv16,
             input_size=256,
+            has_distribution=True,
             # Not validated in half precision against the official weights: stay in float32.
             fp16_safe=False,
             detect=has_shapes(
@@ -157,6 +167,8 @@ MODELS: dict[str, ModelSpec] = {
             factory=_siggraph17,
             input_size=256,
             fp16_safe=False,
+            takes_hints=True,
+            has_distribution=True,
             detect=has_shapes(
                 {
                     "model1.0.weight": (64, 4, 3, 3),

@@ -72,11 +72,15 @@ def bundled_models_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "models"
 
 
-def user_models_dir() -> Path:
-    """Where downloads and imports go; COLORSPHERE_HOME moves it (portable installs, tests)."""
+def user_data_dir() -> Path:
+    """The user's ColorSphere folder; COLORSPHERE_HOME moves it (portable installs, tests)."""
     home = os.environ.get("COLORSPHERE_HOME")
-    base = Path(home) if home else Path(platformdirs.user_data_dir("ColorSphere", appauthor=False))
-    return base / "models"
+    return Path(home) if home else Path(platformdirs.user_data_dir("ColorSphere", appauthor=False))
+
+
+def user_models_dir() -> Path:
+    """Where downloads and imports go."""
+    return user_data_dir() / "models"
 
 
 def search_dirs() -> list[Path]:

@@ -83,9 +83,14 @@ def class_weights(train: np.ndarray, lam: float, power: float) -> torch.Tensor:
 
 
 def loss_fn(
-    model: BuiltinColorizer, l: torch.Tensor, ab: torch.Tensor, weights: torch.Tensor, l1_weight: float
+    model: BuiltinColorizer,
+    l: torch.Tensor,
+    ab: torch.Tensor,
+    weights: torch.Tensor,
+    l1_weight: float,
+    hint: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    logits = model.logits(l)
+    logits = model.logits(l, hint)
     ab_small = F.avg_pool2d(ab, 4)
     target = soft_encode(ab_small)
     logp = F.log_softmax(logits, dim=1)

@@ -53,6 +53,7 @@ class CompareView(QWidget):
 
     divider_moved = Signal(float)
     zoom_changed = Signal(float)  # percent of one image pixel per device pixel
+    after_shown = Signal(str)  # a new 'after' image is on screen: PREVIEW or FULL
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,6 +117,7 @@ class CompareView(QWidget):
         else:
             self._images[AFTER][FULL] = image
         self.update()
+        self.after_shown.emit(level)
 
     def clear_after(self) -> None:
         self._images[AFTER] = {}
@@ -123,6 +125,9 @@ class CompareView(QWidget):
 
     def has_photo(self) -> bool:
         return not self._size.isEmpty()
+
+    def photo_size(self) -> QSize:
+        return QSize(self._size)
 
     def has_after(self) -> bool:
         return bool(self._images[AFTER])
@@ -406,7 +411,7 @@ class CompareView(QWidget):
         )
 
     # ----- input -----
-    def _near_divider(self, pos: QPointF) -> bool:
+    def near_divider(self, pos: QPointF) -> bool:
         return (
             self._mode == SPLIT
             and self.has_after()
@@ -416,7 +421,7 @@ class CompareView(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
-        if event.button() == Qt.MouseButton.LeftButton and self._near_divider(pos):
+        if event.button() == Qt.MouseButton.LeftButton and self.near_divider(pos):
             self._drag = "divider"
         elif event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton) and self.has_photo():
             self._drag = "pan"
@@ -431,7 +436,7 @@ class CompareView(QWidget):
         elif self._drag == "pan":
             delta = pos - self._last_pos
             self.pan_by(delta.x(), delta.y())
-        elif self._near_divider(pos):
+        elif self.near_divider(pos):
             self.setCursor(Qt.CursorShape.SplitHCursor)
         else:
             self.setCursor(Qt.CursorShape.OpenHandCursor if self.has_photo() else Qt.CursorShape.ArrowCursor)

@@ -6,9 +6,10 @@ it performs; `ctx.step` marks where Cancel may stop it. Everything here runs off
 
 from __future__ import annotations
 
+import tempfile
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -19,6 +20,7 @@ from colorsphere_gui.batch import BatchRunner, BatchSettings, BatchSummary, disc
 from colorsphere_gui.core.adjust import Adjustment
 from colorsphere_gui.core.color import grey_from_l
 from colorsphere_gui.core.errors import ColorSphereError
+from colorsphere_gui.core.hints import Hint
 from colorsphere_gui.core.metrics import delta_e, mse, psnr, ssim
 from colorsphere_gui.core.monochrome import classify_tone
 from colorsphere_gui.core.photo import SUPPORTED_EXTENSIONS, Photo, read_photo
@@ -27,6 +29,7 @@ from colorsphere_gui.core.upsample import merge_to_rgb, resize_columns
 from colorsphere_gui.core.writer import JPEG_QUALITY, MetadataWarning, write_photo
 from colorsphere_gui.engine import pixels8
 
+from .hint_store import HintStore
 from .imaging import THUMB_SIDE, fitted_size, float_to_rgb8, shrink, to_qimage
 from .workers import ColorizerPool, TaskContext
 
@@ -65,11 +68,13 @@ class LoadedPhoto:
 
 @dataclass(frozen=True, eq=False)
 class Colorized:
-    """Stage payload: the network's ab for one model, and the device that actually ran it."""
+    """Stage payload: the network's ab for one model, the device that actually ran it, and the hint
+    points it follows (a result for points since edited is stale)."""
 
     model: str
     ab: np.ndarray
     device: str
+    hints: tuple[Hint, ...] = ()
 
 
 def load_photo(path: Path, preview_side: int) -> LoadedPhoto:
@@ -133,10 +138,22 @@ class DisplayRequest:
     loaded: LoadedPhoto | None = None
     ab: np.ndarray | None = None
     colorize: bool = True  # False while the model is missing: the photo is still shown
+    hints: tuple[Hint, ...] | None = ()  # None: not known yet, the photo's saved points are read
+
+
+def known_hints(
+    ctx: TaskContext, path: Path, size: tuple[int, int], hints: tuple[Hint, ...] | None
+) -> tuple[Hint, ...]:
+    """`hints`, or the points saved for the photo when they are not known yet (sent as a "hints" stage)."""
+    if hints is not None:
+        return hints
+    saved = HintStore().read(path, size)
+    ctx.emit("hints", saved)
+    return saved.hints
 
 
 def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
-    """Stages: loaded, predicted, thumb, preview (screen size, first), full (full resolution)."""
+    """Stages: loaded, hints (when not known), predicted, thumb, preview (screen size, first), full."""
 
     def run(ctx: TaskContext) -> None:
         loaded = req.loaded
@@ -144,6 +161,7 @@ def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
             ctx.step(f"Reading {req.path.name}")
             loaded = load_photo(req.path, req.preview_side)
             ctx.emit("loaded", loaded)
+        hints = known_hints(ctx, req.path, loaded.photo.size, req.hints)
         ab = req.ab
         if ab is None and not req.colorize:
             return
@@ -151,9 +169,9 @@ def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
             ctx.step("Loading the model")
             colorizer = pool.get(req.model, req.device)
             ctx.step(f"Colorizing {req.path.name}")
-            prediction = colorizer.predict(loaded.photo)
+            prediction = colorizer.predict(loaded.photo, hints=hints)
             ab = prediction.ab
-            ctx.emit("predicted", Colorized(req.model, ab, prediction.device))
+            ctx.emit("predicted", Colorized(req.model, ab, prediction.device, hints))
         ctx.emit("thumb", render(loaded.l_thumb, ab, req.adjustment))  # the strip follows every slider
         if loaded.has_preview:
             ctx.step("Preview")
@@ -164,7 +182,14 @@ def display_job(pool: ColorizerPool, req: DisplayRequest) -> Job:
     return run
 
 
-def predict_job(pool: ColorizerPool, path: Path, model: str, device: str, adjustment: Adjustment) -> Job:
+def predict_job(
+    pool: ColorizerPool,
+    path: Path,
+    model: str,
+    device: str,
+    adjustment: Adjustment,
+    hints: tuple[Hint, ...] | None,
+) -> Job:
     """Colorize a photo that is not on screen: only its ab and a thumbnail are kept."""
 
     def run(ctx: TaskContext) -> None:
@@ -172,11 +197,12 @@ def predict_job(pool: ColorizerPool, path: Path, model: str, device: str, adjust
         photo = read_photo(path)
         l_thumb = shrink(photo.luminance(), fitted_size(*photo.size, THUMB_SIDE))
         ctx.emit("scan_thumb", grey_thumb(l_thumb))
+        points = known_hints(ctx, path, photo.size, hints)
         ctx.step("Loading the model")
         colorizer = pool.get(model, device)
         ctx.step(f"Colorizing {path.name}")
-        prediction = colorizer.predict(photo)
-        ctx.emit("predicted", Colorized(model, prediction.ab, prediction.device))
+        prediction = colorizer.predict(photo, hints=points)
+        ctx.emit("predicted", Colorized(model, prediction.ab, prediction.device, points))
         ctx.emit("thumb", render(l_thumb, prediction.ab, adjustment))
 
     return run
@@ -440,7 +466,8 @@ class BatchRequest:
 
 
 def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
-    """The CLI's batch engine, with per-file results forwarded as stages ("jobs", then "result")."""
+    """The CLI's batch engine, with per-file results forwarded as stages ("jobs", then "result"), and
+    each photo colorized with the points the user placed on it (saved by hint mode)."""
 
     def run(ctx: TaskContext) -> BatchSummary:
         def note(text: str) -> None:  # an unreadable folder, a damaged record: shown in the dialog
@@ -451,16 +478,22 @@ def batch_job(pool: ColorizerPool, req: BatchRequest) -> Job:
         if req.only is not None:
             jobs = [job for job in jobs if job.source in req.only]
         ctx.emit("jobs", jobs)
-        ctx.step("Loading the model")
-        colorizer = pool.get(req.model, req.device)
-        ctx.step("Colorizing")
-        runner = BatchRunner(
-            colorizer.colorize,
-            req.settings,
-            on_result=lambda result, i, n: ctx.emit("result", (result, i, n)),
-            cancel=ctx.cancel_event,
-            note=note,
-        )
-        return runner.run(jobs, req.dest)
+        store, settings = HintStore(), req.settings
+        with tempfile.TemporaryDirectory(prefix="colorsphere-hints-") as hints_dir:
+            if store.has_any():  # else no photo is hashed twice
+                ctx.step("Looking for hint points")
+                if store.lay_out(((job.source, job.relative) for job in jobs), Path(hints_dir)):
+                    settings = replace(settings, hints_dir=Path(hints_dir))
+            ctx.step("Loading the model")
+            colorizer = pool.get(req.model, req.device)
+            ctx.step("Colorizing")
+            runner = BatchRunner(
+                colorizer.colorize,
+                settings,
+                on_result=lambda result, i, n: ctx.emit("result", (result, i, n)),
+                cancel=ctx.cancel_event,
+                note=note,
+            )
+            return runner.run(jobs, req.dest)
 
     return run

@@ -56,6 +56,7 @@ from .compare_view import FULL, PREVIEW, SIDE, SPLIT, CompareView
 from .controls import DevicePanel, PhotoPanel, StrengthPanel
 from .export_options import DEFAULT_SUFFIX, ExportOptions, ExportOptionsDialog
 from .help import show_user_guide
+from .hint_mode import HintMode
 from .icons import action_icon, app_icon
 from .jobs import (
     Colorized,
@@ -180,6 +181,10 @@ class MainWindow(QMainWindow):
         batch = QPushButton(action_icon("batch"), "Batch restore a folder…")
         batch.setAccessibleName("Batch restore a folder")
         batch.clicked.connect(self.open_batch)
+        self.hint_mode = HintMode(self)
+        self.hint_mode.changed.connect(self._hints_changed)
+        self.hint_mode.message.connect(self.show_notice)
+        self.hint_mode.act_mode.toggled.connect(self._delete_key_for_hints)
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -192,6 +197,7 @@ class MainWindow(QMainWindow):
             self.photo_panel,
         ):
             side_layout.addWidget(widget)
+        side_layout.insertWidget(1, self.hint_mode.panel)  # below the model, which decides how hints work
         side_layout.addStretch(1)
         side_layout.addWidget(batch)
         scroll = QScrollArea()
@@ -382,9 +388,17 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addAction(self.act_remove)
         file.addSeparator()
+        file.addActions([self.hint_mode.act_export, self.hint_mode.act_import])
+        file.addSeparator()
         file.addAction(self.act_batch)
         file.addSeparator()
         file.addAction(self.act_quit)
+        edit = bar.addMenu("&Edit")
+        for action in self.hint_mode.edit_actions():
+            if action is None:
+                edit.addSeparator()
+            else:
+                edit.addAction(action)
         view = bar.addMenu("&View")
         view.addActions([self.act_side, self.act_original])
         view.addSeparator()
@@ -420,7 +434,7 @@ class MainWindow(QMainWindow):
         tools.addWidget(self.hold_button)
         tools.addActions([self.act_fit, self.act_actual])
         tools.addSeparator()
-        tools.addActions([self.act_recolorize, self.act_cancel])
+        tools.addActions([self.hint_mode.act_mode, self.act_recolorize, self.act_cancel])
         self.addToolBar(tools)
 
     def _build_status_bar(self) -> None:
@@ -509,6 +523,15 @@ class MainWindow(QMainWindow):
     def adjustment(self) -> Adjustment:
         """The side panel's strength, warmth and saturation: what the current photo is shown with."""
         return Adjustment(self.strength(), *self.adjust_panel.values())
+
+    def _delete_key_for_hints(self, hint_mode: bool) -> None:
+        """In hint mode Delete removes the selected point, not the photo (Ctrl+W still closes the photo);
+        one key on two enabled actions would do neither."""
+        keys = [QKeySequence("Ctrl+W")] + ([] if hint_mode else [QKeySequence(Qt.Key.Key_Delete)])
+        self.act_remove.setShortcuts(keys)
+
+    def displaying(self) -> bool:
+        return self._display_task is not None
 
     def _preview_side(self) -> int:
         screen = self.screen()
@@ -630,6 +653,7 @@ class MainWindow(QMainWindow):
             self.photo_panel.compare_button.setEnabled(False)
             self.setWindowTitle(f"{entry.name} — ColorSphere")
             self._restore_look(entry)
+            self.hint_mode.show(entry)
         self.strip.select(entry.id)
         self.view.setFocus()
         if self._bg_task is not None and self._bg_entry is entry:
@@ -666,7 +690,15 @@ class MainWindow(QMainWindow):
             if loaded is not None:
                 return  # the photo is on screen and there is nothing to run
         req = DisplayRequest(
-            entry.path, model, self.device(), entry.adjustment, self._preview_side(), loaded, ab, colorize
+            entry.path,
+            model,
+            self.device(),
+            entry.adjustment,
+            self._preview_side(),
+            loaded,
+            ab,
+            colorize,
+            self.hint_mode.hints_of(entry),
         )
         task = Task(f"Colorizing {entry.name}", display_job(self.pool, req))
         task.stage.connect(lambda kind, payload: self._display_stage(entry, req, kind, payload))
@@ -683,7 +715,11 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _display_stage(self, entry: PhotoEntry, req: DisplayRequest, kind: str, payload: object) -> None:
-        on_screen = entry is self.current and req.model == self.model()
+        on_screen = (
+            entry is self.current
+            and req.model == self.model()
+            and req.hints in (None, self.hint_mode.hints_of(entry))  # None: the saved ones, read by the job
+        )
         if kind == "loaded" and isinstance(payload, LoadedPhoto):
             if entry.scan_thumb is None:
                 entry.scan_thumb = payload.before_thumb
@@ -698,6 +734,8 @@ class MainWindow(QMainWindow):
                 self.photo_panel.compare_button.setEnabled(True)
                 self._update_actions()
                 self.photo_shown.emit(entry.id)
+        elif kind == "hints":
+            self.hint_mode.restored(entry, payload)  # type: ignore[arg-type]
         elif kind == "predicted" and req.model not in entry.cancelled:  # a late result after Esc is dropped
             self._store(entry, payload)  # type: ignore[arg-type]
         elif kind == "thumb" and req.model not in entry.cancelled:
@@ -715,6 +753,8 @@ class MainWindow(QMainWindow):
                 self.view.set_busy_text("Full resolution…")
 
     def _store(self, entry: PhotoEntry, result: Colorized) -> None:
+        if result.hints != self.hint_mode.hints_of(entry):
+            return  # the points were edited while it ran: a newer run follows
         entry.results[result.model] = result.ab
         entry.devices[result.model] = result.device
         entry.errors.pop(result.model, None)
@@ -810,7 +850,9 @@ class MainWindow(QMainWindow):
         model = entry.model
         task = Task(
             f"Colorizing {entry.name}",
-            predict_job(self.pool, entry.path, model, self.device(), entry.adjustment),
+            predict_job(
+                self.pool, entry.path, model, self.device(), entry.adjustment, self.hint_mode.hints_of(entry)
+            ),
         )
         task.stage.connect(lambda kind, payload: self._background_stage(entry, model, kind, payload))
         task.error.connect(lambda text: self._failed(entry, model, text))
@@ -823,7 +865,9 @@ class MainWindow(QMainWindow):
     def _background_stage(self, entry: PhotoEntry, model: str, kind: str, payload: object) -> None:
         if model in entry.cancelled:
             return
-        if kind == "predicted":
+        if kind == "hints":
+            self.hint_mode.restored(entry, payload)  # type: ignore[arg-type]
+        elif kind == "predicted":
             self._store(entry, payload)  # type: ignore[arg-type]
         elif kind in ("thumb", "scan_thumb"):
             if kind == "thumb":
@@ -870,6 +914,22 @@ class MainWindow(QMainWindow):
             self.current.model = name
             self.strip.refresh(self.current, name)
         self._request_display()
+        self.hint_mode.model_changed()
+        self._update_actions()
+
+    def _hints_changed(self, entry_id: int) -> None:
+        """Every result of the photo followed the old points: colorize it again (the network only; the
+        photo stays loaded), newest edit first."""
+        entry = self.entry(entry_id)
+        if entry is None:
+            return
+        entry.results.clear()
+        entry.errors.clear()
+        entry.cancelled.clear()  # an edit asks for the colours again, even after Esc
+        entry.saved_key = None  # a file saved before the edit no longer shows the photo's colours
+        self.strip.refresh(entry, self.model())
+        if entry is self.current:
+            self._request_display()
         self._update_actions()
 
     def _model_installed(self, name: str) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 from PySide6.QtGui import QImage
 
+from colorsphere_gui.core.hints import Suggestion
 from colorsphere_gui.core.upsample import merge_to_rgb
 from colorsphere_gui.models.weights import ImportResult, ModelStatus
 from colorsphere_gui.ui.workers import Cancelled
@@ -23,6 +24,9 @@ from colorsphere_gui.ui.workers import Cancelled
 GATE_TIMEOUT_S = 20
 # ab per model: warm red for eccv16, cool blue-green for siggraph17, so a switch is visible in pixels.
 MODEL_AB = {"eccv16": (45.0, 35.0), "siggraph17": (-35.0, -40.0)}
+HINT_GRID = 64  # with hints, the fake's ab is this many cells a side, each hint filling a disc of them
+HINT_RADIUS = 6
+LIKELY = ("#2a5db0", "#c8a040", "#3c8a3c")  # the fake's likely colours at any point, best first
 
 
 @dataclass
@@ -51,20 +55,31 @@ class FakeColorizer:
     def __init__(self, network: Network, model: str, warn) -> None:
         self.network, self.model, self.warn = network, model, warn
 
-    def predict(self, photo) -> FakePrediction:
+    def predict(self, photo, hints=()) -> FakePrediction:
+        """The model's colour everywhere; each hint's colour over a disc around its point."""
         self.network.calls.append(self.model)
         self.network.entered.set()
         if self.network.gate is not None:
             assert self.network.gate.wait(GATE_TIMEOUT_S), "test never opened the gate"
-        ab = np.empty((8, 8, 2), np.float32)
+        side = HINT_GRID if hints else 8
+        ab = np.empty((side, side, 2), np.float32)
         ab[...] = MODEL_AB[self.model]
+        rows, cols = np.mgrid[0:side, 0:side]
+        w, h = photo.size
+        for hint in hints:
+            disc = np.hypot(rows - hint.y * side / h, cols - hint.x * side / w) <= HINT_RADIUS
+            ab[disc] = hint.ab
         if self.network.fallback:
             self.warn(self.network.fallback)
             return FakePrediction(ab, "CPU (GPU failed)")
         return FakePrediction(ab, "CPU (fake)")
 
-    def colorize(self, photo, strength: float = 1.0) -> np.ndarray:
-        return merge_to_rgb(photo.luminance(), self.predict(photo).ab, strength)
+    def colorize(self, photo, strength: float = 1.0, hints=()) -> np.ndarray:
+        return merge_to_rgb(photo.luminance(), self.predict(photo, hints).ab, strength)
+
+    def likely_colours(self, photo, x: float, y: float, hints=(), count: int = 5) -> list[Suggestion]:
+        self.network.calls.append(f"likely:{self.model}")
+        return [Suggestion(0.0, 0.0, 1.0 / (i + 1), colour) for i, colour in enumerate(LIKELY[:count])]
 
 
 class FakeCatalog:
