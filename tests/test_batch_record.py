@@ -142,6 +142,26 @@ def test_rerun_from_another_folder_and_another_spelling_of_the_output_finds_fini
     assert {r["source"] for r in rows(tmp_path / "out")} == {"../scans/a.png", "../scans/sub/b.png"}
 
 
+
+def test_new_colours_from_the_same_model_redo_its_outputs_and_a_new_file_alone_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stub_engine: list[StubColorizer]
+) -> None:
+    """The built-in model's revision names its look: a release whose colours differ redoes a folder made
+    by the one before; a file that only gained parts unused without hints (a new name) keeps it."""
+    from dataclasses import replace
+
+    from colorsphere_gui.models import registry
+
+    grey(tmp_path / "scans" / "a.png")
+    spec = registry.MODELS["builtin"]
+    assert run(tmp_path / "scans", "-o", tmp_path / "out") == 0
+    monkeypatch.setitem(registry.MODELS, "builtin", replace(spec, file_name="renamed.pth"))
+    assert run(tmp_path / "scans", "-o", tmp_path / "out") == 0
+    assert calls(stub_engine) == 1, "a new weights file with the same colours redid the photo"
+    monkeypatch.setitem(registry.MODELS, "builtin", replace(spec, revision=spec.revision + "-next"))
+    assert run(tmp_path / "scans", "-o", tmp_path / "out") == 0
+    assert calls(stub_engine) == 2, "new colours from the same model name kept the old output"
+
 def test_report_lists_every_source_of_every_run(tmp_path: Path) -> None:
     out = tmp_path / "out"
     grey(tmp_path / "one" / "a.png", 1)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from colorsphere_gui.core.hints import Hint
+from colorsphere_gui.models.registry import MODELS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 
@@ -85,6 +86,9 @@ class BatchSettings:
         key: dict[str, object] = {"model": self.model, "strength": self.strength, "container": container}
         if hints:
             key["hints"] = hints
+        spec = MODELS.get(self.model)
+        if spec is not None and spec.revision:  # new colours from the same model name redo its outputs
+            key["revision"] = spec.revision
         return json.dumps(key, sort_keys=True)
 
 
