@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QCloseEvent, QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -51,6 +51,7 @@ STATUS_COLOURS = {
 }
 UP_TO_DATE = "up to date"
 SHOWN_STATUSES = ("done", UP_TO_DATE, "skipped", "failed")
+FILE_SHARE = 0.45  # the most of the file list's width the File column takes when names are long
 
 
 def shown_status(result: FileResult) -> str:
@@ -156,8 +157,9 @@ class BatchDialog(QDialog):
         self.files.setAccessibleName("Files in the batch")
         self.files.itemDoubleClicked.connect(lambda item, _column: self.open_result(item))
         self.files.itemSelectionChanged.connect(self._selection_changed)
+        self.files.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.files.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         layout.addWidget(self.files, 1)
@@ -307,6 +309,7 @@ class BatchDialog(QDialog):
                 item.setToolTip(0, str(job.source))
                 self.files.addTopLevelItem(item)
                 self._rows[job.source] = item
+            self._fit_file_column()
             self._started = time.monotonic()
             self._worked = 0
             self._say(
@@ -318,6 +321,12 @@ class BatchDialog(QDialog):
         elif kind == "result":
             result, i, n = payload  # type: ignore[misc]
             self._show_result(result, i, n)
+
+    def _fit_file_column(self) -> None:
+        """As wide as the longest name, but never so wide that Details is pushed out of sight: long
+        paths are shortened in the middle (the full path is the row's tooltip)."""
+        widest = self.files.sizeHintForColumn(0) + 12
+        self.files.setColumnWidth(0, max(120, min(widest, int(self.files.viewport().width() * FILE_SHARE))))
 
     def _show_result(self, result: FileResult, i: int, n: int) -> None:
         item = self._rows.get(result.source)

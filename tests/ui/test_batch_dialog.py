@@ -174,3 +174,20 @@ def test_batch_speaks_in_the_dialogs_words_and_shows_what_the_batch_noted(window
     assert "Skip photos that are already in colour" in details[2]
     assert not any("--" in text for text in details), details
     assert "the job record is damaged" in dialog.eta.text()
+
+
+def test_a_very_long_file_name_leaves_the_details_column_in_sight(window, qtbot, network, tmp_path):
+    src, dest = tmp_path / "scans", tmp_path / "restored"
+    deep = src / ("family archive box seven " * 4).strip() / ("envelope twelve " * 4).strip()
+    deep.mkdir(parents=True)
+    grey_image(deep / ("grandmother at the harbour in her blue coat " * 3 + ".png"))
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.resize(700, 500)
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+    start(dialog, qtbot)
+    viewport = dialog.files.viewport().width()
+    header = dialog.files.header()
+    assert header.sectionSize(0) <= 0.5 * viewport
+    assert header.sectionPosition(2) + 60 < viewport  # Details starts with room to be read
