@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import types
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -142,7 +143,6 @@ def test_rerun_from_another_folder_and_another_spelling_of_the_output_finds_fini
     assert {r["source"] for r in rows(tmp_path / "out")} == {"../scans/a.png", "../scans/sub/b.png"}
 
 
-
 def test_new_colours_from_the_same_model_redo_its_outputs_and_a_new_file_alone_does_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stub_engine: list[StubColorizer]
 ) -> None:
@@ -161,6 +161,7 @@ def test_new_colours_from_the_same_model_redo_its_outputs_and_a_new_file_alone_d
     monkeypatch.setitem(registry.MODELS, "builtin", replace(spec, revision=spec.revision + "-next"))
     assert run(tmp_path / "scans", "-o", tmp_path / "out") == 0
     assert calls(stub_engine) == 2, "new colours from the same model name kept the old output"
+
 
 def test_report_lists_every_source_of_every_run(tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -397,6 +398,19 @@ def test_stop_handler_writes_without_tqdm_so_a_ctrl_c_inside_it_cannot_nest_an_i
     assert err.count("stopping after the photos in progress") == 1 and err.count("still stopping") == 2
 
 
+@pytest.fixture
+def ctrl_c_live() -> Iterator[None]:
+    """Ctrl-C as at a terminal: a test process started in the background by a script inherits SIGINT
+    ignored (POSIX), which would hide what these tests look for; the inherited handlers come back after."""
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    for sig, handler in before.items():
+        signal.signal(sig, handler)
+
+
+@pytest.mark.usefixtures("ctrl_c_live")
 def test_ctrl_c_after_the_batch_or_while_saying_stopped_never_ends_in_a_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -428,6 +442,7 @@ def test_ctrl_c_after_the_batch_or_while_saying_stopped_never_ends_in_a_tracebac
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+@pytest.mark.usefixtures("ctrl_c_live")
 def test_the_console_command_ignores_ctrl_c_once_its_status_is_decided(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
