@@ -138,16 +138,54 @@ def two_regions(h: int = 60, w: int = 80) -> np.ndarray:
     return l
 
 
-def test_spread_honours_the_hint_and_fills_the_photo_with_its_correction() -> None:
+def test_spread_fills_the_hinted_region_fading_and_stops_at_its_edge() -> None:
     l = two_regions()
     ab = np.zeros((60, 80, 2), dtype=np.float32)
     ab[..., 0] = 5.0
     hint_ab, mask = hint_tensors([Hint(10, 30, "#c03020", 3)], (80, 60), (80, 60))
     out = honour_hints(l, ab, hint_ab, mask)
     target = np.array(hex_to_ab("#c03020"))
+
+    def moved(x: int) -> float:
+        return np.hypot(*(out[30, x] - ab[30, x])) / np.hypot(*(target - ab[30, x]))
+
     np.testing.assert_allclose(out[29:32, 9:12].reshape(-1, 2).mean(0), target, atol=0.5)
-    moved = np.hypot(*(out[30, 30] - ab[30, 30])) / np.hypot(*(target - ab[30, 30]))
-    assert 0.5 < moved < 1.0  # a network's colour cast is corrected beyond the patch, fading with distance
+    assert 1.0 > moved(20) > moved(35) > 0.4  # within the hinted (dark) half: fading with distance
+    assert moved(45) < 0.1  # across the luminance edge, the network's colour stays
+
+
+def test_a_pixel_far_from_every_hint_keeps_the_network_colour() -> None:
+    l = np.full((40, 1200), 50.0, dtype=np.float32)
+    ab = np.zeros((40, 1200, 2), dtype=np.float32)
+    hints = [Hint(5, 20, "#c03020", 1), Hint(5, 30, "#c04020", 1)]
+    hint_ab, mask = hint_tensors(hints, (1200, 40), (1200, 40))
+    out = honour_hints(l, ab, hint_ab, mask)
+    assert np.hypot(*out[20, 1195]) < 0.05 * np.hypot(*hints[0].ab)
+
+
+def correction_at(out: np.ndarray, ab: np.ndarray, y: int, x: int) -> float:
+    return float(np.hypot(*(out[y, x] - ab[y, x])))
+
+
+def test_what_the_network_colours_differently_is_not_tinted_though_its_grey_matches() -> None:
+    """A hat and the sky behind it can have the same grey; the network's own colours still tell them
+    apart, and the hat's hint stays on the hat."""
+    l = np.full((60, 80), 60.0, dtype=np.float32)
+    ab = np.zeros((60, 80, 2), dtype=np.float32)
+    ab[:, 40:] = (-5.0, -30.0)  # the right half: what the network sees as sky
+    hint_ab, mask = hint_tensors([Hint(30, 30, "#c03020", 1)], (80, 60), (80, 60))
+    out = honour_hints(l, ab, hint_ab, mask)
+    assert correction_at(out, ab, 30, 50) < 0.5 * correction_at(out, ab, 30, 10)  # both 20 px away
+
+
+def test_a_much_darker_region_reached_without_an_outline_is_tinted_less() -> None:
+    ramp = np.tile(np.linspace(80.0, 20.0, 300, dtype=np.float32), (40, 1))  # 0.2 L a pixel: no edge
+    flat = np.full((40, 300), 80.0, dtype=np.float32)
+    ab = np.zeros((40, 300, 2), dtype=np.float32)
+    hint_ab, mask = hint_tensors([Hint(5, 20, "#c03020", 1)], (300, 40), (300, 40))
+    on_ramp = correction_at(honour_hints(ramp, ab, hint_ab, mask), ab, 20, 250)
+    on_flat = correction_at(honour_hints(flat, ab, hint_ab, mask), ab, 20, 250)
+    assert on_ramp < 0.5 * on_flat
 
 
 def test_between_two_hints_the_luminance_edge_decides_whose_colour_a_pixel_takes() -> None:
