@@ -160,6 +160,16 @@ def weighted(signal: Callable, radius: int, eps: float) -> Variant:
     return variant
 
 
+def boosted(signal: Callable, gain: float) -> Variant:
+    """A fade, then the chroma that is left times `gain`: sure colour stronger, unsure colour still grey."""
+
+    def variant(model: builtin.BuiltinEnsemble, l: torch.Tensor, logits: list[torch.Tensor]) -> torch.Tensor:
+        keep = signal(model, logits)
+        return builtin.refine(l, to_input_size(annealed(model, logits) * keep * gain, l))
+
+    return variant
+
+
 VARIANTS: dict[str, Variant] = {
     "shipped": shipped,
     "gf16": faded(lambda m, lg: torch.ones_like(lg[0][:, :1]), 16),
@@ -183,6 +193,11 @@ VARIANTS: dict[str, Variant] = {
     "T.45_odds_-.2_.2": colder(0.45, odds_fade(-0.2, 0.2)),
     "T.45_ent_.55_.8": colder(0.45, entropy_fade(0.55, 0.8)),
     "w_odds_-.2_.2_r16": weighted(odds_fade(-0.2, 0.2), 16, builtin.REFINE_EPS),
+    "ent_.5_.8_x1.2": boosted(entropy_fade(0.5, 0.8), 1.2),
+    "ent_.5_.8_x1.35": boosted(entropy_fade(0.5, 0.8), 1.35),
+    "ent_.45_.65_x1.35": boosted(entropy_fade(0.45, 0.65), 1.35),
+    "ent_.45_.65_x1.6": boosted(entropy_fade(0.45, 0.65), 1.6),
+    "ent_.4_.6_x1.6": boosted(entropy_fade(0.4, 0.6), 1.6),
     "eps1e-4": lambda m, l, lg: builtin.guided_filter(l / 100, to_input_size(annealed(m, lg), l), 8, 1e-4),
 }
 
