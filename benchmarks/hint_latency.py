@@ -67,9 +67,11 @@ def time_until_preview(app: QApplication, window, act) -> tuple[float, float]:
 
 
 def click(window, x: float, y: float) -> None:
-    """A left click on the view at a point given as fractions of its size, as the window system sends it."""
+    """A left click at a point given as fractions of the photo as shown, as the window system sends it
+    (fractions of the view could fall beside the photo, where a click places no point)."""
     view = window.view
-    pos = QPoint(round(view.width() * x), round(view.height() * y))
+    shown = view.image_rect(view.panes()[0])
+    pos = QPoint(round(shown.left() + shown.width() * x), round(shown.top() + shown.height() * y))
     for kind in (QMouseEvent.Type.MouseButtonPress, QMouseEvent.Type.MouseButtonRelease):
         event = QMouseEvent(
             kind,
@@ -121,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     plain = open_window(app, work / "plain.ini", args.model, scan)  # opened first: it never has points
     hinting = open_window(app, work / "hinting.ini", args.model, scan)
     hinting.hint_mode.act_mode.setChecked(True)
+    hinting.view.set_divider(0.02)  # a click on the divider drags it instead of placing a point
 
     reference, clicks = [], []
     for i in range(args.repeat):

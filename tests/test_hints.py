@@ -224,3 +224,23 @@ def test_spread_honours_two_hints_with_different_colours() -> None:
 def test_parse_accepts_what_validation_accepts() -> None:
     text = json.dumps({"points": [{"x": 0, "y": 0, "color": "#ABCDEF", "size": 2.5}]})
     assert parse_hints(text, 1, 1)[0].size == 2.5
+
+
+def test_a_second_pass_over_the_same_photo_reuses_its_maps_and_gives_the_same_colour() -> None:
+    """Hint mode colorizes again with every point after each click; the points' geodesic maps are kept
+    between passes, and keeping them must change nothing."""
+    from colorsphere_gui.core import hint_spread
+
+    hint_spread._maps.clear()
+    l = two_regions()
+    ab = np.random.default_rng(1).normal(0, 8, (60, 80, 2)).astype(np.float32)
+    hints = [Hint(10, 30, "#c03020", 3), Hint(60, 20, "#2050c0", 3)]
+    first = honour_hints(l, ab, *hint_tensors(hints, (80, 60), (80, 60)))
+    kept = len(hint_spread._maps)
+    assert kept == 2
+    again = honour_hints(l, ab, *hint_tensors(hints, (80, 60), (80, 60)))
+    np.testing.assert_array_equal(first, again)
+    assert len(hint_spread._maps) == kept  # nothing computed anew
+    other = honour_hints(l + 5.0, ab, *hint_tensors(hints, (80, 60), (80, 60)))
+    assert len(hint_spread._maps) == kept + 2  # another photo's L: its own maps
+    assert other.shape == first.shape

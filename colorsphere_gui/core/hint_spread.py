@@ -24,6 +24,10 @@ placed on them; a user places a hint on one object and expects that object to ch
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 import cv2
 import numpy as np
 from scipy import ndimage
@@ -37,6 +41,10 @@ RANGE_COST = 4.0  # pixels per unit of L between a pixel and the hint's patch
 COLOR_COST = 8.0  # pixels per unit of ab between the network's colour at a pixel and at the patch
 MIX = 16.0  # pixels: how much farther than the nearest hint another one may be and still count
 WORK_SIDE = 160  # geodesic distances are computed on a grid whose shorter side is at most this (speed)
+KEPT_MAPS = 64  # geodesic maps kept: a click in hint mode recomputes only the new point's
+
+_lock = threading.Lock()
+_maps: OrderedDict[tuple[str, tuple[tuple[int, int], ...]], np.ndarray] = OrderedDict()
 
 
 def _path_costs(l: np.ndarray, step: int) -> np.ndarray:
@@ -55,7 +63,10 @@ def honour_hints(l: np.ndarray, ab: np.ndarray, hint_ab: np.ndarray, mask: np.nd
         return ab
     h, w = l.shape
     step = max(1, int(np.ceil(min(h, w) / WORK_SIDE)))
-    costs = _path_costs(l[::step, ::step], step)
+    grid = np.ascontiguousarray(l[::step, ::step], dtype=np.float32)
+    settings = repr((grid.shape, step, EDGE_COST, SMOOTH, TEXTURE)).encode()
+    key = hashlib.blake2b(grid.tobytes() + settings, digest_size=16).hexdigest()
+    costs = None
     residuals, distances = [], []
     for k, where in enumerate(ndimage.find_objects(labels), start=1):
         inside = labels == k
@@ -65,9 +76,13 @@ def honour_hints(l: np.ndarray, ab: np.ndarray, hint_ab: np.ndarray, mask: np.nd
         residuals.append((target - current).astype(np.float32))
         rows, cols = np.nonzero(inside)
         starts = sorted({(r // step, c // step) for r, c in zip(rows, cols, strict=True)})
-        geodesic, _ = MCP_Geometric(costs).find_costs(starts)
-        distance = _upsample(geodesic.astype(np.float32), (h, w))
-        distance += RANGE_COST * np.abs(l - l[inside].mean())
+        with _lock:
+            geodesic = _maps.get((key, tuple(starts)))
+        if geodesic is None:
+            costs = _path_costs(grid, step) if costs is None else costs
+            found, _ = MCP_Geometric(costs).find_costs(starts)
+            geodesic = _keep((key, tuple(starts)), found.astype(np.float32))
+        distance = _upsample(geodesic, (h, w)) + RANGE_COST * np.abs(l - l[inside].mean())
         distance += COLOR_COST * np.hypot(ab[..., 0] - current[0], ab[..., 1] - current[1])
         distance[inside] = 0.0
         distances.append(distance)
@@ -80,6 +95,16 @@ def honour_hints(l: np.ndarray, ab: np.ndarray, hint_ab: np.ndarray, mask: np.nd
     for k in range(count):  # the patch itself gets exactly its hint's colour
         correction[labels == k + 1] = residuals[k]
     return (ab + correction).astype(np.float32)
+
+
+def _keep(key: tuple[str, tuple[tuple[int, int], ...]], geodesic: np.ndarray) -> np.ndarray:
+    """Remember a point's geodesic map: it depends only on the photo's L and the point, and hint mode
+    colorizes again with every point after each click."""
+    with _lock:
+        _maps[key] = geodesic
+        while len(_maps) > KEPT_MAPS:
+            _maps.popitem(last=False)
+    return geodesic
 
 
 def _upsample(small: np.ndarray, size: tuple[int, int]) -> np.ndarray:
