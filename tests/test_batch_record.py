@@ -293,6 +293,26 @@ def test_stale_temporary_files_of_earlier_runs_are_removed_and_nothing_else(tmp_
     assert not any(p.exists() for p in stale) and keep.exists()
 
 
+def test_a_temporary_file_a_worker_left_during_the_run_is_removed_at_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ray worker killed while encoding leaves its writer's own temporary file, whose name the driver
+    never learns; the sweep at the start of a run has already passed by then."""
+    src, out = three_photos(tmp_path), tmp_path / "out"
+    stray = out / "..a.0123456789ab.part.png.ba9876543210.part"
+
+    class KilledMidWrite(StubColorizer):
+        def predict_inputs(self, inputs, names):  # noqa: ANN001, ANN202
+            stray.write_bytes(b"half a file")
+            return super().predict_inputs(inputs, names)
+
+    engine = types.SimpleNamespace(Colorizer=lambda *args, **kwargs: KilledMidWrite())
+    monkeypatch.setitem(sys.modules, "colorsphere_gui.engine", engine)
+    assert run(src, "-o", out) == 0
+    assert not stray.exists()
+    assert "removed 1 temporary file(s) left by a worker stopped while writing" in capsys.readouterr().err
+
+
 def test_damaged_record_is_reported_moved_aside_and_rebuilt_from_what_can_be_verified(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], stub_engine: list[StubColorizer]
 ) -> None:

@@ -172,9 +172,10 @@ class BatchJob:
                 (self.outdir / tmp).unlink(missing_ok=True)
                 self.record.drop_pending(entry.path)
 
-    def _clean_parts(self) -> None:
-        """Hidden temporary files that killed runs left anywhere in the output folder (no other run can be
-        writing there: the lock is held). Links to folders are not followed."""
+    def _clean_parts(self, left_by: str = "an interrupted earlier run") -> None:
+        """Hidden temporary files that killed runs, or workers killed in this one, left anywhere in the
+        output folder (no other run can be writing there: the lock is held). Links to folders are not
+        followed."""
         removed = 0
         for folder, _, files in os.walk(self.outdir):
             for name in files:
@@ -185,7 +186,7 @@ class BatchJob:
                             os.unlink(path)
                             removed += 1
         if removed:
-            self.note(f"removed {removed} temporary file(s) left by an interrupted earlier run")
+            self.note(f"removed {removed} temporary file(s) left by {left_by}")
 
     def _migrate(self, legacy: Path) -> None:
         """The JSON manifest of earlier versions: its finished outputs, where the file on disk is still
@@ -420,7 +421,10 @@ class BatchJob:
 
     def finish(self, summary: BatchSummary) -> None:
         """The report, exported from the whole record; a failure to write it becomes the summary's
-        stopped_reason (one line) rather than an exception, so the lock is still released cleanly."""
+        stopped_reason (one line) rather than an exception, so the lock is still released cleanly.
+        Before it, the folder is swept again: a worker killed while encoding (a Ray node lost, a stop)
+        leaves its writer's own temporary file, whose name only that worker knew."""
+        self._clean_parts("a worker stopped while writing")
         try:
             summary.report = write_report(self.record, self.outdir)
         except ColorSphereError as exc:
