@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -110,6 +111,14 @@ def test_ray_local_matches_the_plain_run(archive: dict) -> None:
         assert np.abs(on_ray[name] - pixels).mean() <= 0.5, name
     assert digests(archive["src"]) == archive["before"], "sources must stay byte-identical"
     assert not list(archive["ray"].rglob("*.part*")), "no temporary file may be left"
+    made = {name: how_made(archive["plain"] / name) for name in plain}
+    assert any(made.values()), "the plain run records how each output was made"
+    assert {name: how_made(archive["ray"] / name) for name in plain} == made
+
+
+def how_made(path: Path) -> list[bytes]:
+    """The provenance lines the writer stamped into a file's XMP ("colorized with the builtin ...")."""
+    return re.findall(rb"colorized with the [^<\"]*", path.read_bytes())
 
 
 def test_ray_local_leaves_no_ray_process(archive: dict) -> None:

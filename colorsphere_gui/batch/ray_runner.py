@@ -23,7 +23,6 @@ import os
 import re
 import signal
 import threading
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,19 +30,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import psutil
 import ray
 from ray.exceptions import GetTimeoutError, RayActorError, RayError
 
 from colorsphere_gui.core.errors import ColorSphereError, UsageError
 from colorsphere_gui.core.monochrome import ToneReport, classify_tone
-from colorsphere_gui.core.photo import Photo, read_photo
-from colorsphere_gui.core.writer import MetadataWarning, output_dtype, write_photo
+from colorsphere_gui.core.photo import read_photo
+from colorsphere_gui.core.provenance import Provenance
+from colorsphere_gui.core.writer import output_dtype
 
 from .driver import HANDLED, BatchJob, Session, SetupError, run_batch
 from .job import BatchSettings, BatchSummary, FileResult, Job, Task, shown
 from .runner import _lean as lean
+from .runner import encode_temp
 
 ADDRESS_HELP = (
     "local (a Ray instance on this machine for this run), auto (the running cluster) or ray://HOST:PORT"
@@ -104,18 +104,6 @@ class Outcome:
     error: BaseException | None = None
 
 
-def write_temp(task: Task, photo: Photo, pixels: np.ndarray, temp: Path) -> list[str]:
-    """The output encoded into `temp`; what the writer could not keep, as notes naming the output."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MetadataWarning)
-        write_photo(pixels, photo, temp, task.container.lower())
-    return photo.meta.warnings + [
-        str(w.message).replace(str(temp), str(task.output))
-        for w in caught
-        if issubclass(w.category, MetadataWarning)
-    ]
-
-
 def unseen(path: Path | str, node: str) -> str:
     return (
         f"{shown(path)}: not visible on Ray node {node}; the sources and the output folder must be on a "
@@ -135,6 +123,7 @@ class PhotoWorker:
 
         torch.set_num_threads(threads)
         self.strength, self.outdir, self.error, self.colorizer = strength, outdir, "", None
+        self.provenance = Provenance(model, strength)
         self.node = ray.util.get_node_ip_address()
         try:
             from colorsphere_gui.engine import Colorizer
@@ -163,7 +152,7 @@ class PhotoWorker:
             ab = self.colorizer.predict(photo).ab
             dtype = output_dtype(photo, task.container.lower())
             pixels = self.colorizer.render(photo, ab, self.strength, dtype)
-            return Outcome(notes=write_temp(task, photo, pixels, temp_path))
+            return Outcome(notes=encode_temp(task, photo, pixels, temp_path, self.provenance))
         except HANDLED as exc:
             temp_path.unlink(missing_ok=True)
             return Outcome(error=exc)

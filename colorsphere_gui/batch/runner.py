@@ -123,33 +123,33 @@ def _lean(photo: Photo) -> Photo:
     return Photo(path=photo.path, pixels=grey, alpha=photo.alpha, meta=photo.meta)
 
 
-def write_output(session: Session, task: Task, photo: Photo, pixels: np.ndarray) -> FileResult:
-    """Encode into a temporary name beside the output, then commit it (pending, rename, done).
+def encode_temp(
+    task: Task, photo: Photo, pixels: np.ndarray, temp: Path, provenance: Provenance
+) -> list[str]:
+    """The output encoded into `temp`, with the record of how it was made; what the writer could not
+    keep (alpha in JPEG...), as notes naming the output rather than the temporary file. Used by every
+    runner, on this machine or on a Ray node."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MetadataWarning)
+        write_photo(pixels, photo, temp, task.container.lower(), provenance=provenance)
+    # catch_warnings is process-wide: keep only the writer's own, not another thread's
+    return photo.meta.warnings + [
+        str(w.message).replace(str(temp), str(task.output))
+        for w in caught
+        if issubclass(w.category, MetadataWarning)
+    ]
 
-    Shared by every runner that writes where the driver can see: what the writer could not keep
-    (alpha in JPEG...) becomes the result's message.
-    """
+
+def write_output(session: Session, task: Task, photo: Photo, pixels: np.ndarray) -> FileResult:
+    """Encode into a temporary name beside the output, then commit it (pending, rename, done); what the
+    writer could not keep becomes the result's message."""
     job = session.job
     temp = job.temp_for(task)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", MetadataWarning)
-            settings = job.settings
-            write_photo(
-                pixels,
-                photo,
-                temp,
-                task.container.lower(),
-                provenance=Provenance(settings.model, settings.strength),
-            )
-        # catch_warnings is process-wide: keep only the writer's own, not another thread's
+        settings = job.settings
+        notes = encode_temp(task, photo, pixels, temp, Provenance(settings.model, settings.strength))
         used = [f"{len(task.hints)} hint{'s' * (len(task.hints) != 1)} used"] if task.hints else []
-        notes = [*used, *photo.meta.warnings] + [
-            str(w.message).replace(str(temp), str(task.output))
-            for w in caught
-            if issubclass(w.category, MetadataWarning)
-        ]
-        return job.commit(task, temp, notes)
+        return job.commit(task, temp, used + notes)
     except ColorSphereError as exc:
         job.discard(temp)
         raise type(exc)(str(exc).replace(str(temp), str(task.output))) from exc
