@@ -15,6 +15,15 @@ from .fakes import colour_image, grey_image
 WAIT_MS = 20000
 
 
+def open_batch(window, src, dest):
+    """The window's batch dialog with its source and destination typed in."""
+    window.open_batch()
+    dialog = window.batch_dialog
+    dialog.source.setText(str(src))
+    dialog.dest.setText(str(dest))
+    return dialog
+
+
 def start(dialog, qtbot):
     with qtbot.waitSignal(dialog.batch_finished, timeout=WAIT_MS) as finished:
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
@@ -28,10 +37,7 @@ def test_batch_restores_a_folder_lists_a_corrupt_file_as_failed_and_resumes(wind
     grey_image(src / "sub" / "b.png")
     colour_image(src / "c.png")
     (src / "bad.png").write_bytes(b"this is not a PNG at all")
-    window.open_batch()
-    dialog = window.batch_dialog
-    dialog.source.setText(str(src))
-    dialog.dest.setText(str(dest))
+    dialog = open_batch(window, src, dest)
 
     summary = start(dialog, qtbot)
     assert (dest / "a.png").is_file() and (dest / "sub" / "b.png").is_file()
@@ -58,10 +64,7 @@ def test_batch_without_subfolders_stays_at_the_top(window, qtbot, tmp_path):
     (src / "sub").mkdir(parents=True)
     grey_image(src / "a.png")
     grey_image(src / "sub" / "b.png")
-    window.open_batch()
-    dialog = window.batch_dialog
-    dialog.source.setText(str(src))
-    dialog.dest.setText(str(dest))
+    dialog = open_batch(window, src, dest)
     dialog.subfolders.setChecked(False)
     start(dialog, qtbot)
     assert (dest / "a.png").is_file() and not (dest / "sub").exists()
@@ -72,10 +75,7 @@ def test_batch_cancel_stops_after_the_current_photo_without_partial_files(window
     src.mkdir()
     for name in ("a.png", "b.png", "c.png"):
         grey_image(src / name)
-    window.open_batch()
-    dialog = window.batch_dialog
-    dialog.source.setText(str(src))
-    dialog.dest.setText(str(dest))
+    dialog = open_batch(window, src, dest)
     network.gate = threading.Event()
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(network.entered.is_set, timeout=WAIT_MS)
@@ -96,10 +96,7 @@ def test_batch_dialog_remembers_its_destination(window, qtbot, tmp_path):
     src, dest = tmp_path / "scans", tmp_path / "restored"
     src.mkdir()
     grey_image(src / "a.png")
-    window.open_batch()
-    dialog = window.batch_dialog
-    dialog.source.setText(str(src))
-    dialog.dest.setText(str(dest))
+    dialog = open_batch(window, src, dest)
     start(dialog, qtbot)
     dialog.close()
     window.open_batch()
@@ -114,10 +111,7 @@ def test_batch_rows_speak_the_windows_words(window, qtbot, tmp_path):
     grey_image(src / "a.png")
     dest.mkdir()
     grey_image(dest / "a.png")  # someone else's file where the result would go
-    window.open_batch()
-    dialog = window.batch_dialog
-    dialog.source.setText(str(src))
-    dialog.dest.setText(str(dest))
+    dialog = open_batch(window, src, dest)
     start(dialog, qtbot)
     status, details = dialog.row_status("a.png")
     assert status == "failed" and "already exists" in details
@@ -128,10 +122,7 @@ def test_enter_on_start_over_keeps_the_earlier_results(window, qtbot, network, t
     src, dest = tmp_path / "scans", tmp_path / "restored"
     src.mkdir()
     grey_image(src / "a.png")
-    window.open_batch()
-    dialog = window.batch_dialog
-    dialog.source.setText(str(src))
-    dialog.dest.setText(str(dest))
+    dialog = open_batch(window, src, dest)
     start(dialog, qtbot)
     runs = len(network.calls)
     monkeypatch.setattr(QMessageBox, "question", REAL_QUESTION)
@@ -163,10 +154,7 @@ def test_batch_speaks_in_the_dialogs_words_and_shows_what_the_batch_noted(window
     dest.mkdir()
     grey_image(dest / "b.png")  # a file of the user's, not ColorSphere's
     (dest / ".colorsphere-record.sqlite").write_bytes(b"\x00not a database" * 64)
-    window.open_batch()
-    dialog = window.batch_dialog
-    dialog.source.setText(str(src))
-    dialog.dest.setText(str(dest))
+    dialog = open_batch(window, src, dest)
 
     start(dialog, qtbot)
     details = [dialog.row_status(name)[1] for name in ("a.png", "b.png", "c.png")]
@@ -181,11 +169,8 @@ def test_a_very_long_file_name_leaves_the_details_column_in_sight(window, qtbot,
     deep = src / ("family archive box seven " * 4).strip() / ("envelope twelve " * 4).strip()
     deep.mkdir(parents=True)
     grey_image(deep / ("grandmother at the harbour in her blue coat " * 3 + ".png"))
-    window.open_batch()
-    dialog = window.batch_dialog
+    dialog = open_batch(window, src, dest)
     dialog.resize(700, 500)
-    dialog.source.setText(str(src))
-    dialog.dest.setText(str(dest))
     start(dialog, qtbot)
     viewport = dialog.files.viewport().width()
     header = dialog.files.header()
