@@ -7,15 +7,21 @@ scores it: PSNR gain over no hints and the share of hints honoured.
 
     python tools/hint_sweep.py ../shared/data/eval --every 3 --cache /tmp/hintcache \
         --variants "SPREAD=60,EDGE_COST=2.5" "SPREAD=200,EDGE_COST=5"
+
+--render DIR writes, for the photos of a random pick with --count hints each, the shipped pass's result,
+another pass's (--against, a copy of an earlier core/hint_spread.py) and the grey input, as
+DIR/new, DIR/old and DIR/grey, ready for `python -m tools.blind_pairs make`.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import pickle
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from colorsphere_gui import engine
 from colorsphere_gui.core import hint_spread, metrics
@@ -82,6 +88,24 @@ def score(
             setattr(hint_spread, key, value)
 
 
+def render(cache: list[dict], count: int, against: Path, out: Path, pick: int, seed: int) -> None:
+    """The shipped pass and the pass in `against` on the same network output, as 8-bit PNGs."""
+    spec = importlib.util.spec_from_file_location("earlier_pass", against)
+    earlier = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(earlier)
+    chosen = np.random.default_rng(seed).choice(len(cache), min(pick, len(cache)), replace=False)
+    for folder in ("new", "old", "grey"):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+    for i in chosen:
+        entry = cache[i]
+        name = Path(entry["name"]).stem + ".png"
+        l_full = gray_to_l(entry["grey8"].astype(np.float32) / 255.0)
+        for folder, module in (("new", hint_spread), ("old", earlier)):
+            rgb = merge_to_rgb(l_full, module.honour_hints(*entry["runs"][count]))
+            Image.fromarray((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)).save(out / folder / name)
+        Image.fromarray(entry["grey8"]).save(out / "grey" / name)
+
+
 def parse_variant(text: str) -> dict[str, float]:
     return {k: float(v) for k, v in (part.split("=") for part in text.split(",") if part)}
 
@@ -95,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="builtin")
     parser.add_argument("--cache", type=Path, help="a file to keep the network's outputs in")
     parser.add_argument("--variants", nargs="*", default=[""], help='e.g. "SPREAD=60,EDGE_COST=2.5"')
+    parser.add_argument("--render", type=Path, help="write the shipped and an earlier pass's results here")
+    parser.add_argument("--against", type=Path, help="with --render: an earlier core/hint_spread.py")
+    parser.add_argument("--count", type=int, default=5, help="with --render: hints per photo")
+    parser.add_argument("--pick", type=int, default=40, help="with --render: photos picked at random")
+    parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args(argv)
     counts = [int(c) for c in args.counts.split(",")]
     if args.cache and args.cache.exists():
@@ -104,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         cache = build_cache(paths[:: args.every], counts, args.size, args.model)
         if args.cache:
             args.cache.write_bytes(pickle.dumps(cache))
+    if args.render:
+        render(cache, args.count, args.against, args.render, args.pick, args.seed)
+        return 0
     print(f"{len(cache)} photos")
     grey_curve = metrics.ColourErrorCurve()
     grey_psnr = []
