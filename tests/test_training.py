@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from colorsphere_gui.models.builtin import BuiltinColorizer
+from colorsphere_gui.models.builtin import BuiltinColorizer, BuiltinEnsemble
 from colorsphere_gui.training import train
 from colorsphere_gui.training.average import average_states, encoder_of
 from colorsphere_gui.training.data import is_validation
@@ -34,6 +34,16 @@ def data_folder(tmp_path: Path) -> Path:
     return tmp_path / "train"
 
 
+def photo_folder(root: Path, name: str, count: int, seed: int) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    for file in photo_names(False, count):
+        rgb = np.roll(colour_scene(150, 170), int(rng.integers(0, 60)), axis=1)
+        cv2.imwrite(str(folder / file), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return root
+
+
 @pytest.fixture
 def encoder_weights(tmp_path: Path) -> Path:
     """A torchvision-style MobileNetV2 state dict (random, not ImageNet: only the keys matter here)."""
@@ -46,7 +56,7 @@ def encoder_weights(tmp_path: Path) -> Path:
 
 def run(data: Path, weights: Path, run_dir: Path, *extra: str) -> dict[str, torch.Tensor]:
     train.main(
-        [str(data), "--run", str(run_dir), "--pack", str(run_dir / "pack.npz"),
+        [str(data), "--run", str(run_dir), "--cache", str(run_dir / "cache"),
          "--encoder-weights", str(weights), "--batch", "2", "--threads", "1", *extra]
     )
     return torch.load(run_dir / "checkpoint.pt", weights_only=False)["model"]
@@ -128,3 +138,53 @@ def test_a_lite0_run_records_its_encoder_and_averaging_keeps_it(data_folder: Pat
     assert encoder_of([tmp_path / "old.pt"]) == "mobilenet_v2"
     with pytest.raises(SystemExit, match="different encoders"):
         encoder_of([lite, tmp_path / "old.pt"])
+
+
+@pytest.fixture
+def shipped(tmp_path: Path) -> tuple[BuiltinEnsemble, Path]:
+    """An ensemble saved as export_builtin.py saves the shipped weights (float16 parameters)."""
+    torch.manual_seed(3)
+    model = BuiltinEnsemble(("mobilenet_v2", "efficientnet_lite0"))
+    weights = tmp_path / "shipped.pth"
+    torch.save({k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}, weights)
+    return model, weights
+
+
+def test_a_second_data_folder_is_sampled_by_its_sub_folder_shares(
+    tmp_path: Path, shipped: tuple[BuiltinEnsemble, Path]
+) -> None:
+    first = photo_folder(tmp_path / "train", "scenes", 3, 0)
+    second = photo_folder(tmp_path / "train2", "rooms", 2, 1)
+    cache = tmp_path / "cache"
+    args = [str(first), str(second), "--cache", str(cache), "--init", f"{shipped[1]}:0", "--steps", "1",
+            "--batch", "2", "--threads", "1"]
+    train.main([*args, "--run", str(tmp_path / "ok"), "--folder-shares", "scenes=0.5,rooms=0.5"])
+    assert (tmp_path / "ok" / "checkpoint.pt").exists()
+    assert len(np.load(cache / "train2_pack.npz")["train"]) == 2
+    assert len(np.load(cache / "train_pack.npz")["train"]) == 3
+    with pytest.raises(ValueError, match="houses"):
+        train.main([*args, "--run", str(tmp_path / "bad"), "--folder-shares", "scenes=0.5,houses=0.5"])
+
+
+def test_a_run_can_start_from_a_member_of_shipped_weights(
+    data_folder: Path, tmp_path: Path, shipped: tuple[BuiltinEnsemble, Path]
+) -> None:
+    """Fine-tuning the shipped ensemble further: the run starts exactly at the chosen member."""
+    model, weights = shipped
+    args = ["--cache", str(tmp_path / "cache"), "--batch", "2", "--threads", "1", "--steps", "1"]
+    still = tmp_path / "still"
+    train.main([str(data_folder), "--run", str(still), "--init", f"{weights}:1", "--lr", "0", *args])
+    saved = torch.load(still / "checkpoint.pt", weights_only=False)
+    assert saved["encoder"] == "efficientnet_lite0"
+    start = model.members[1].state_dict()
+    encoder_key = next(k for k in start if k.startswith("features.") and k.endswith("weight"))
+    for key in ("head.weight", encoder_key, "hints.down4.0.weight"):
+        assert torch.equal(saved["model"][key], start[key].half().float()), key
+    train.main([str(data_folder), "--run", str(tmp_path / "moved"), "--init", f"{weights}:1", *args])
+    moved = torch.load(tmp_path / "moved" / "checkpoint.pt", weights_only=False)["model"]
+    assert not torch.equal(moved["head.weight"], saved["model"]["head.weight"])
+
+
+def test_a_run_needs_imagenet_or_shipped_weights_to_start_from(data_folder: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="--encoder-weights"):
+        train.main([str(data_folder), "--run", str(tmp_path / "r"), "--cache", str(tmp_path / "c")])

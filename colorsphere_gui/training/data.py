@@ -66,7 +66,11 @@ def build_pack(data_dir: Path, out: Path) -> tuple[np.ndarray, np.ndarray]:
             continue
         rgb = square_crop(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), PACK_SIDE)
         (val if is_validation(path) else train).append(rgb)
+    if not train:
+        raise SystemExit(f"no readable training photos in {data_dir}: give a folder of colour photos")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tr, va = np.stack(train), np.stack(val)
+    # A small folder may hold no photo the split holds out; the other folders' then validate alone.
+    tr = np.stack(train)
+    va = np.stack(val) if val else np.empty((0, *tr.shape[1:]), dtype=np.uint8)
     np.savez(out, train=tr, val=va)
     return tr, va

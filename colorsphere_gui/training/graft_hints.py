@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from colorsphere_gui.training.hints_train import member_state
+from colorsphere_gui.training.members import member_state
 
 
 def main(argv: list[str] | None = None) -> None:

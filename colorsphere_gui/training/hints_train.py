@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from colorsphere_gui.models.builtin import BuiltinColorizer, hint_input
+from colorsphere_gui.models.builtin import hint_input
 from colorsphere_gui.training.data import build_pack
+from colorsphere_gui.training.members import load_member
 from colorsphere_gui.training.train import (
     augment,
     class_weights,
@@ -36,30 +37,6 @@ NO_HINT_SHARE = 0.25
 GEOMETRIC_P = 1 / 8
 MAX_POINTS = 40
 MAX_PATCH = 9
-
-
-def member_state(weights: Path, index: int) -> tuple[str, dict[str, torch.Tensor]]:
-    """(encoder name, float32 state) of ensemble member `index` in a shipped weights file."""
-    state = torch.load(weights, map_location="cpu", weights_only=True)
-    prefix = f"members.{index}."
-    member = {
-        k[len(prefix) :]: v.float() if v.is_floating_point() else v
-        for k, v in state.items()
-        if k.startswith(prefix)
-    }
-    if not member:
-        raise SystemExit(f"{weights} has no ensemble member {index}")
-    encoder = "mobilenet_v2" if member["up16.body.0.weight"].shape[1] == 320 + 96 else "efficientnet_lite0"
-    return encoder, member
-
-
-def load_member(weights: Path, index: int) -> BuiltinColorizer:
-    encoder, state = member_state(weights, index)
-    model = BuiltinColorizer(encoder=encoder)
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if unexpected or any(not k.startswith("hints.") for k in missing):
-        raise SystemExit(f"{weights} member {index} does not fit: missing {missing}, unexpected {unexpected}")
-    return model
 
 
 def simulate_hints(ab: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

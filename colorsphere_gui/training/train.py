@@ -28,6 +28,7 @@ from colorsphere_gui.models.builtin import (
     load_imagenet_encoder,
 )
 from colorsphere_gui.training.data import build_pack, sampling_probabilities, train_groups
+from colorsphere_gui.training.members import load_member
 
 GRID = int(2 * AB_RANGE / AB_STEP) + 1
 
@@ -110,7 +111,10 @@ def to_tensors(lab: np.ndarray, device: torch.device) -> tuple[torch.Tensor, tor
 def validate(
     model: BuiltinColorizer, val: np.ndarray, device: torch.device, temperatures: tuple[float, ...]
 ) -> dict[str, dict[str, float]]:
-    """Gains over the grey baseline on held-out photos, for several annealing temperatures."""
+    """Gains over the grey baseline on held-out photos, for several annealing temperatures (none
+    when the data folders hold no photo out)."""
+    if not len(val):
+        return {}
     model.eval()
     truth = lab_batch(val)[:, :128, :128]
     logits = torch.cat(
@@ -171,17 +175,38 @@ def set_mode(model: BuiltinColorizer, frozen: bool) -> None:
         model.features.eval()
 
 
+def initial_model(args: argparse.Namespace) -> BuiltinColorizer:
+    """A fresh decoder on ImageNet weights, or a member of shipped weights to fine-tune further."""
+    if args.init:
+        weights, _, member = args.init.rpartition(":")
+        model = load_member(Path(weights), int(member))
+        args.encoder = model.encoder_name
+        return model
+    if args.encoder_weights is None:
+        raise SystemExit("give --encoder-weights (ImageNet weights) or --init (shipped weights)")
+    model = BuiltinColorizer(encoder=args.encoder)
+    load_imagenet_encoder(model, torch.load(args.encoder_weights, map_location="cpu", weights_only=True))
+    return model
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("data", type=Path, help="folder of colour training photos (e.g. ../shared/data/train)")
+    p.add_argument(
+        "data", type=Path, nargs="+", help="folders of colour training photos (e.g. ../shared/data/train)"
+    )
     p.add_argument("--run", type=Path, default=Path("runs/builtin"), help="checkpoints and logs")
-    p.add_argument("--pack", type=Path, default=Path("cache/train_pack.npz"))
+    p.add_argument("--cache", type=Path, default=Path("cache"), help="one photo pack per data folder")
     p.add_argument("--encoder", choices=sorted(ENCODERS), default="mobilenet_v2")
     p.add_argument(
         "--encoder-weights",
         type=Path,
-        required=True,
         help="ImageNet weights: torchvision's mobilenet_v2-b0353104.pth or efficientnet-lite0-57934424.pth",
+    )
+    p.add_argument(
+        "--init",
+        metavar="WEIGHTS:MEMBER",
+        help="start from member MEMBER of a shipped built-in weights file instead of ImageNet weights "
+        "(its encoder replaces --encoder)",
     )
     p.add_argument("--steps", type=int, default=6000, help="length of the learning-rate schedule")
     p.add_argument("--stop-after", type=int, default=0, help="save and stop at this step (0: at --steps)")
@@ -223,17 +248,18 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     torch.manual_seed(args.seed)
-    train, val = build_pack(args.data, args.pack)
+    packed = [build_pack(folder, args.cache / f"{folder.name}_pack.npz") for folder in args.data]
+    train = np.concatenate([tr for tr, _ in packed])
+    val = np.concatenate([va for _, va in packed])
     weights = class_weights(train, args.rebalance_lambda, args.rebalance_power).to(device)
     probs = None
     if args.folder_shares:
         shares = {k: float(v) for k, v in (item.split("=") for item in args.folder_shares.split(","))}
-        probs = sampling_probabilities(train_groups(args.data), shares)
+        probs = sampling_probabilities(np.concatenate([train_groups(f) for f in args.data]), shares)
         if len(probs) != len(train):
-            raise SystemExit(f"{args.pack} does not match {args.data}: delete the pack to rebuild it")
+            raise SystemExit(f"the packs in {args.cache} do not match {args.data}: delete them to rebuild")
 
-    model = BuiltinColorizer(encoder=args.encoder).to(device)
-    load_imagenet_encoder(model, torch.load(args.encoder_weights, map_location="cpu", weights_only=True))
+    model = initial_model(args).to(device)
     keep = {int(s) for s in args.keep_steps.split(",") if s}
     decoder = [p for n, p in model.named_parameters() if not n.startswith("features.")]
     groups = [
