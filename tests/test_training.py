@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from colorsphere_gui.models.builtin import BuiltinColorizer, BuiltinEnsemble
-from colorsphere_gui.training import train
+from colorsphere_gui.training import members, train
 from colorsphere_gui.training.average import average_states, encoder_of
-from colorsphere_gui.training.data import is_validation
+from colorsphere_gui.training.data import build_pack, is_validation
 from tests.fixtures_images import colour_scene
 
 
@@ -188,3 +188,35 @@ def test_a_run_can_start_from_a_member_of_shipped_weights(
 def test_a_run_needs_imagenet_or_shipped_weights_to_start_from(data_folder: Path, tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="--encoder-weights"):
         train.main([str(data_folder), "--run", str(tmp_path / "r"), "--cache", str(tmp_path / "c")])
+
+
+def test_a_member_written_as_a_checkpoint_averages_with_its_fine_tuned_self(
+    tmp_path: Path, shipped: tuple[BuiltinEnsemble, Path]
+) -> None:
+    model, weights = shipped
+    members.main([str(weights), "1", str(tmp_path / "start.pt")])
+    start = torch.load(tmp_path / "start.pt", weights_only=False)
+    assert encoder_of([tmp_path / "start.pt"]) == "efficientnet_lite0"
+    tuned = {k: v + 1 if v.is_floating_point() else v for k, v in start["model"].items()}
+    torch.save({"model": tuned, "encoder": "efficientnet_lite0"}, tmp_path / "tuned.pt")
+    mean = average_states([tmp_path / "start.pt", tmp_path / "tuned.pt"])
+    expected = model.members[1].state_dict()["head.weight"].half().float() + 0.5
+    assert torch.allclose(mean["head.weight"], expected)
+
+
+def test_a_pack_whose_writing_fails_leaves_nothing_a_later_run_would_load(
+    data_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(file, **arrays) -> None:  # noqa: ANN001, ANN003
+        file.write(b"PK half a pack")
+        raise OSError(28, "No space left on device")
+
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(np, "savez", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        build_pack(data_folder / "scenes", cache / "scenes_pack.npz")
+    assert list(cache.iterdir()) == []
+    monkeypatch.undo()
+    train_set, val_set = build_pack(data_folder / "scenes", cache / "scenes_pack.npz")
+    assert (len(train_set), len(val_set)) == (6, 2)
+    assert [p.name for p in cache.iterdir()] == ["scenes_pack.npz"]

@@ -48,6 +48,32 @@ if [ -n "${HINTS_FROM:-}" ]; then
     exit 0
 fi
 
+# Fine-tuning on train2 (issue 15), measured and not shipped (docs/MODEL_CARD.md, "Fine-tuning on
+# train2"): FINETUNE_FROM=WEIGHTS tools/train_builtin.sh DATA_DIR [RUN_DIR] continues both members of an
+# exported ensemble on DATA_DIR plus its sibling train2, batches 55 % from train2, 1,400 steps at lr 3e-4
+# (encoder 3e-5), the two members side by side on one thread each (47 minutes on the 2-core machine),
+# then writes each member's mean with its starting point (RUN/finetune/mN/wise.pt; Wortsman et al.,
+# "Robust fine-tuning of zero-shot models", 2022). Export: .venv/bin/python tools/export_builtin.py \
+#   RUN_DIR/finetune/m0/wise.pt RUN_DIR/finetune/m1/wise.pt ../shared/data/eval --limit 1 \
+#   --temperatures 0.55 --min-spread 0
+if [ -n "${FINETUNE_FROM:-}" ]; then
+    data2="$(dirname "$data")/train2"
+    tuned="imagenet_classes=0.14,imagenet_detection=0.12,voc_people_streets=0.12,houses_rooms=0.09"
+    tuned+=",crowds=0.04,pets_homes=0.04,scenes=0.18,bsds500_train=0.04,flowers=0.05,people_fullbody=0.05"
+    tuned+=",people_scenes=0.03,clothing_cc0=0.03,faces_utk=0.03,portraits_wiki=0.03,faces_stirling=0.01"
+    for member in 0 1; do
+        dir="$run/finetune/m$member"
+        (.venv/bin/python -m colorsphere_gui.training.train "$data" "$data2" --run "$dir" \
+            --init "$FINETUNE_FROM:$member" --threads 1 --steps 1400 --lr 3e-4 --encoder-lr-scale 0.1 \
+            --val-every 350 --keep-steps 350,700,1050 --folder-shares "$tuned" \
+         && .venv/bin/python -m colorsphere_gui.training.members "$FINETUNE_FROM" "$member" "$dir/start.pt" \
+         && .venv/bin/python -m colorsphere_gui.training.average "$dir/wise.pt" "$dir/start.pt" \
+            "$dir/checkpoint.pt") &
+    done
+    wait
+    exit 0
+fi
+
 train_member() {  # ENCODER WEIGHTS STEPS
     local dir="$run/$1"
     .venv/bin/python -m colorsphere_gui.training.train "$data" --run "$dir" --encoder "$1" \

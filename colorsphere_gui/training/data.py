@@ -7,6 +7,7 @@ The photos in shared/data/train are small (shorter side <= 144 px), so the whole
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import cv2
@@ -72,5 +73,12 @@ def build_pack(data_dir: Path, out: Path) -> tuple[np.ndarray, np.ndarray]:
     # A small folder may hold no photo the split holds out; the other folders' then validate alone.
     tr = np.stack(train)
     va = np.stack(val) if val else np.empty((0, *tr.shape[1:]), dtype=np.uint8)
-    np.savez(out, train=tr, val=va)
+    # Written aside and renamed, so that runs started side by side never read a half-written pack.
+    part = out.with_name(f"{out.name}.{os.getpid()}.part")
+    try:
+        with part.open("wb") as f:
+            np.savez(f, train=tr, val=va)
+        os.replace(part, out)
+    finally:
+        part.unlink(missing_ok=True)
     return tr, va

@@ -6,6 +6,7 @@ one member in float32, so that a later run starts where the shipped network is i
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import torch
@@ -35,3 +36,18 @@ def load_member(weights: Path, index: int) -> BuiltinColorizer:
     if unexpected or any(not k.startswith("hints.") for k in missing):
         raise SystemExit(f"{weights} member {index} does not fit: missing {missing}, unexpected {unexpected}")
     return model
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Write one member as a training checkpoint, so that it can be averaged with its fine-tuned self."""
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("weights", type=Path, help="a shipped built-in weights file")
+    p.add_argument("member", type=int)
+    p.add_argument("out", type=Path)
+    args = p.parse_args(argv)
+    encoder, state = member_state(args.weights, args.member)
+    torch.save({"model": state, "encoder": encoder, "step": 0}, args.out)
+
+
+if __name__ == "__main__":
+    main()
