@@ -33,8 +33,10 @@ def drop(window, paths: list[Path]) -> None:
 
 
 def open_and_colorize(window, qtbot, path: Path) -> None:
+    """Until the colorizing task has ended too: it reports the colour before its thread finishes."""
     with qtbot.waitSignal(window.colorized, timeout=WAIT_MS):
         window.open_paths([path])
+    qtbot.waitUntil(lambda: not window.tracker.busy(), timeout=WAIT_MS)
 
 
 def test_dropping_a_photo_loads_and_shows_it(window, qtbot, tmp_path):
