@@ -48,10 +48,10 @@ if [ -n "${HINTS_FROM:-}" ]; then
     exit 0
 fi
 
-# Fine-tuning on train2 (issue 15), measured and not shipped (docs/MODEL_CARD.md, "Fine-tuning on
-# train2"): FINETUNE_FROM=WEIGHTS tools/train_builtin.sh DATA_DIR [RUN_DIR] continues both members of an
+# Fine-tuning on train2 (issue 15), the last stage of the shipped weights (docs/MODEL_CARD.md, "Fine-tuning
+# on train2"): FINETUNE_FROM=WEIGHTS tools/train_builtin.sh DATA_DIR [RUN_DIR] continues both members of an
 # exported ensemble on DATA_DIR plus its sibling train2, batches 55 % from train2, 1,400 steps at lr 3e-4
-# (encoder 3e-5), the two members side by side on one thread each (47 minutes on the 2-core machine),
+# (encoder 3e-5), the two members side by side on one thread each (47 to 105 minutes on 2 cores),
 # then writes each member's mean with its starting point (RUN/finetune/mN/wise.pt; Wortsman et al.,
 # "Robust fine-tuning of zero-shot models", 2022). Export: .venv/bin/python tools/export_builtin.py \
 #   RUN_DIR/finetune/m0/wise.pt RUN_DIR/finetune/m1/wise.pt ../shared/data/eval --limit 1 \

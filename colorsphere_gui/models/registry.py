@@ -103,16 +103,17 @@ def _builtin() -> nn.Module:
 
 
 # The shipped weights, written by tools/export_builtin.py (which prints these four facts).
-BUILTIN_FILE = "colorsphere-builtin-f5c5c93a.pth"
-BUILTIN_SHA256 = "f5c5c93ab6fa94fa743442192f95a276b18c62300b88f61477c02b0df473b15e"
+BUILTIN_FILE = "colorsphere-builtin-8496f2bc.pth"
+BUILTIN_SHA256 = "8496f2bc05e17666fe46ac278cf077b318b79bbc8884592654cf2c57ccd69544"
 BUILTIN_SIZE = 17453703
 BUILTIN_ENCODERS = ("mobilenet_v2", "efficientnet_lite0")
 # Fade unsure colour towards grey: (entropy kept in full, entropy greyed); None is off. On: blind judges
 # preferred it to the plain ensemble in 29 of 30 archival photos; it halves the stain rate and lowers
 # the colour spread (docs/MODEL_CARD.md, "Stains" and "Blind judging").
 BUILTIN_FADE: tuple[float, float] | None = (0.5, 0.8)
-# The colour-making weights (their first shipped file, f5174052) and the fade: see ModelSpec.revision.
-BUILTIN_REVISION = "f5174052" + (f"-fade{BUILTIN_FADE[0]}-{BUILTIN_FADE[1]}" if BUILTIN_FADE else "")
+# The colour-making weights (the networks fine-tuned on train2, 8496f2bc; before them f5174052) and the
+# fade: see ModelSpec.revision.
+BUILTIN_REVISION = "8496f2bc" + (f"-fade{BUILTIN_FADE[0]}-{BUILTIN_FADE[1]}" if BUILTIN_FADE else "")
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
