@@ -2,7 +2,8 @@
 
 Why: a candidate from tools/export_builtin.py has to be scored (`evaluate`) and looked at or judged
 (`colorize`) exactly as users would get it, fade included, before it replaces the shipped file; this
-swaps only where the weights are found and the fade setting, for this process.
+swaps only where the weights are found and the fade setting, for this process. A batch record still
+names the shipped model's revision, so colorize a candidate into a folder of its own.
 
     python -m tools.with_candidate runs/cand/colorsphere-builtin-XXXX.pth --fade 0.5,0.8 -- \\
         evaluate ../shared/data/eval --size 512
